@@ -1,0 +1,137 @@
+//! Command-line arguments (clap derive), mapped onto [`storydup::Params`] in one step.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use storydup::params::{OnError, Params, Shingle, Verify};
+
+/// Find near-duplicate and syndicated documents, and cluster news reports into stories.
+#[derive(Debug, Parser)]
+#[command(name = "storydup", version, about)]
+pub struct Cli {
+    /// Print nothing on standard error but errors (no progress bar, no summary).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Remove near-duplicates from JSONL files or folders of .txt files, with an audit of every record.
+    Dedup(DedupArgs),
+    /// Score a clustering against ground truth (pairwise and B-cubed P/R/F1, adjusted Rand index).
+    Eval(EvalArgs),
+    /// Print the default parameters as JSON.
+    Params,
+}
+
+/// How a candidate pair is confirmed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VerifyArg {
+    /// Exact Jaccard of the two shingle sets, re-read from the input (never loses a pair to noise).
+    Exact,
+    /// The MinHash estimate alone (faster; pairs near the threshold may fall either side).
+    Estimate,
+}
+
+/// What to do with a bad record.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnErrorArg {
+    /// Stop with exit code 2 and a message naming the file and line.
+    Stop,
+    /// Write the record to rejected.jsonl with the reason, and go on.
+    Skip,
+}
+
+/// `storydup dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// Input: .jsonl (plain, .gz or .zst, detected by content), a folder (walked recursively;
+    /// .txt files are one record each), or - for standard input.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output folder: kept.jsonl, removed.jsonl, clusters.jsonl, rejected.jsonl, summary.json.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Similarity at or above which two records are duplicates.
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// Shingles: word:N (word n-grams) or char:N (character n-grams).
+    #[arg(long, default_value = "word:5")]
+    pub shingle: Shingle,
+    /// MinHash permutations.
+    #[arg(long, default_value_t = 128)]
+    pub num_perm: usize,
+    /// Seed of the hash and the permutations.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// JSON field holding the record id (string or integer).
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON field holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Also remove a record whose shingles are at least --threshold contained in a longer one.
+    #[arg(long)]
+    pub containment: bool,
+    /// How candidates are confirmed.
+    #[arg(long, value_enum, default_value = "exact")]
+    pub verify: VerifyArg,
+    /// What to do with a bad record.
+    #[arg(long, value_enum, default_value = "stop")]
+    pub on_error: OnErrorArg,
+    /// Records larger than this many bytes are rejected.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_doc_bytes: usize,
+    /// LSH bands (with --rows), instead of the automatic choice.
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// Rows per LSH band (with --bands).
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+    /// Worker threads (default: one per core). Output is the same for any number.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+}
+
+impl DedupArgs {
+    /// The run's parameters.
+    pub fn params(&self) -> Params {
+        Params {
+            threshold: self.threshold,
+            shingle: self.shingle,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            containment: self.containment,
+            verify: match self.verify {
+                VerifyArg::Exact => Verify::Exact,
+                VerifyArg::Estimate => Verify::Estimate,
+            },
+            on_error: match self.on_error {
+                OnErrorArg::Stop => OnError::Stop,
+                OnErrorArg::Skip => OnError::Skip,
+            },
+            max_doc_bytes: self.max_doc_bytes,
+            bands: self.bands,
+            rows: self.rows,
+        }
+    }
+}
+
+/// `storydup eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Ground truth: {"id","cluster"} JSONL (cluster null = singleton).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Prediction: a clusters.jsonl of storydup, or any {"id","cluster"} JSONL.
+    pub pred: PathBuf,
+    /// Print the scores as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,254 @@
+//! Verified edges → clusters: union-find, the record kept in each cluster, and an audit line for
+//! every other member that states only similarities that were measured.
+
+use serde::Serialize;
+
+/// Union-find over `0..n`; the smaller index is always the root, so a cluster's root is its
+/// first record in input order whatever order the edges come in.
+#[derive(Debug, Clone)]
+pub struct UnionFind {
+    parent: Vec<u32>,
+}
+
+impl UnionFind {
+    /// `n` singletons.
+    pub fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+        }
+    }
+
+    /// The root of `x` (path halving).
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = p;
+        }
+        x
+    }
+
+    /// Joins the sets of `a` and `b`.
+    pub fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi as usize] = lo;
+        }
+    }
+}
+
+/// Which similarity a figure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// |A ∩ B| / |A ∪ B| of the shingle sets.
+    Jaccard,
+    /// |A ∩ B| / |A| of the smaller set A.
+    Containment,
+}
+
+/// Two measured similarities of a pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    /// Jaccard of the shingle sets.
+    pub jaccard: f64,
+    /// Share of the smaller set's shingles found in the larger.
+    pub containment: f64,
+}
+
+/// A verified pair: `a < b`, with `smaller` the record with fewer distinct shingles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// First record (input order).
+    pub a: u32,
+    /// Second record.
+    pub b: u32,
+    /// The record with fewer shingles (ties: the later one).
+    pub smaller: u32,
+    /// The similarities.
+    pub sim: Similarity,
+}
+
+/// How the dedup rule reads similarities.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Threshold for both measures.
+    pub threshold: f64,
+    /// Whether containment alone makes a duplicate.
+    pub containment: bool,
+}
+
+impl Rule {
+    /// The figure that makes `sim` a duplicate pair, if any: Jaccard first, then containment.
+    pub fn passes(&self, sim: &Similarity) -> Option<(Measure, f64)> {
+        if sim.jaccard >= self.threshold {
+            Some((Measure::Jaccard, sim.jaccard))
+        } else if self.containment && sim.containment >= self.threshold {
+            Some((Measure::Containment, sim.containment))
+        } else {
+            None
+        }
+    }
+}
+
+/// One removed record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Removal {
+    /// The removed record.
+    pub doc: u32,
+    /// The kept record of its cluster.
+    pub duplicate_of: u32,
+    /// The record whose similarity is stated: the kept one, or the one it matched in a chain.
+    pub matched: u32,
+    /// The measured similarity with `matched`.
+    pub similarity: f64,
+    /// What `similarity` is.
+    pub measure: Measure,
+}
+
+/// A cluster of two or more records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// Members in input order.
+    pub members: Vec<u32>,
+    /// The record kept.
+    pub kept: u32,
+    /// Every other member.
+    pub removals: Vec<Removal>,
+}
+
+/// Clusters of `members` (a candidate component, sorted) joined by `edges` (all passing `rule`).
+///
+/// The record kept is the first in input order, except that with containment a record contained
+/// in a longer member is never kept (the longer one is). `measure` is called for pairs without an
+/// edge, to state the similarity of a member with the kept record when it was not a candidate.
+pub fn assemble(
+    members: &[u32],
+    edges: &[Edge],
+    rule: &Rule,
+    mut measure: impl FnMut(u32, u32) -> Similarity,
+) -> Vec<Cluster> {
+    let local = |d: u32| members.binary_search(&d).expect("edge ends are members") as u32;
+    let mut uf = UnionFind::new(members.len());
+    for e in edges {
+        uf.union(local(e.a), local(e.b));
+    }
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); members.len()];
+    for (i, &d) in members.iter().enumerate() {
+        let root = uf.find(i as u32);
+        groups[root as usize].push(d);
+    }
+    let mut out = Vec::new();
+    for group in groups.into_iter().filter(|g| g.len() >= 2) {
+        let in_group = |d: u32| group.binary_search(&d).is_ok();
+        let group_edges: Vec<&Edge> = edges.iter().filter(|e| in_group(e.a)).collect();
+        let contained = |d: u32| {
+            rule.containment
+                && group_edges
+                    .iter()
+                    .any(|e| e.smaller == d && matches!(rule.passes(&e.sim), Some((Measure::Containment, _))))
+        };
+        let kept = group.iter().copied().find(|&d| !contained(d)).unwrap_or(group[0]);
+        let mut removals = Vec::new();
+        for &d in group.iter().filter(|&&d| d != kept) {
+            let direct = group_edges
+                .iter()
+                .find(|e| (e.a == d && e.b == kept) || (e.b == d && e.a == kept))
+                .map(|e| e.sim)
+                .unwrap_or_else(|| measure(d.min(kept), d.max(kept)));
+            let passes = rule
+                .passes(&direct)
+                .filter(|(m, _)| *m == Measure::Jaccard || contained(d));
+            if let Some((m, s)) = passes {
+                removals.push(Removal {
+                    doc: d,
+                    duplicate_of: kept,
+                    matched: kept,
+                    similarity: s,
+                    measure: m,
+                });
+                continue;
+            }
+            // Joined through a chain: state the best edge it has.
+            let best = group_edges
+                .iter()
+                .filter(|e| e.a == d || e.b == d)
+                .filter_map(|e| {
+                    rule.passes(&e.sim)
+                        .map(|(m, s)| (s, m, if e.a == d { e.b } else { e.a }))
+                })
+                .max_by(|x, y| x.0.total_cmp(&y.0).then(y.2.cmp(&x.2)))
+                .expect("every member of a cluster has an edge");
+            removals.push(Removal {
+                doc: d,
+                duplicate_of: kept,
+                matched: best.2,
+                similarity: best.0,
+                measure: best.1,
+            });
+        }
+        out.push(Cluster {
+            members: group,
+            kept,
+            removals,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(a: u32, b: u32, j: f64, c: f64, smaller: u32) -> Edge {
+        Edge {
+            a,
+            b,
+            smaller,
+            sim: Similarity {
+                jaccard: j,
+                containment: c,
+            },
+        }
+    }
+
+    #[test]
+    fn union_find_roots_at_smallest() {
+        let mut uf = UnionFind::new(5);
+        uf.union(4, 3);
+        uf.union(3, 1);
+        assert_eq!(uf.find(4), 1);
+        assert_ne!(uf.find(0), uf.find(4));
+    }
+
+    #[test]
+    fn chain_states_the_matched_record() {
+        let rule = Rule {
+            threshold: 0.8,
+            containment: false,
+        };
+        let edges = [edge(1, 2, 0.9, 0.95, 2), edge(2, 3, 0.85, 0.9, 3)];
+        let cl = assemble(&[1, 2, 3], &edges, &rule, |_, _| Similarity {
+            jaccard: 0.7,
+            containment: 0.8,
+        });
+        assert_eq!(cl.len(), 1);
+        assert_eq!(cl[0].kept, 1);
+        let r3 = &cl[0].removals[1];
+        assert_eq!((r3.doc, r3.duplicate_of, r3.matched, r3.similarity), (3, 1, 2, 0.85));
+    }
+
+    #[test]
+    fn containment_keeps_the_longer_record() {
+        let rule = Rule {
+            threshold: 0.8,
+            containment: true,
+        };
+        // 1 (short, first) is contained in 2.
+        let edges = [edge(1, 2, 0.4, 0.95, 1)];
+        let cl = assemble(&[1, 2], &edges, &rule, |_, _| unreachable!());
+        assert_eq!(cl[0].kept, 2);
+        assert_eq!(cl[0].removals[0].measure, Measure::Containment);
+    }
+}

@@ -1,0 +1,1018 @@
+//! Input files → a stream of raw records, and random access back to any record by its location.
+//!
+//! Inputs are JSONL files (plain, gzip or zstd, detected by their first bytes, not their names),
+//! folders (walked recursively in byte order of names; `.txt` files are one record each, with the
+//! path relative to the folder as id; `.jsonl*` / `.ndjson` files are read as JSONL) or `-` for
+//! standard input.
+//!
+//! Memory stays bounded: a reader thread hands out chunks of whole lines (a few MiB) through a
+//! bounded channel; a line longer than `max_doc_bytes` is skipped over without being held and
+//! reported as oversized. Compressed input and standard input are copied, decompressed, into a
+//! spool file as they are read, so that later stages can re-read any record by byte offset (exact
+//! verification, copying the kept records) without holding texts in memory.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::error::{Error, Location, Problem, Result};
+
+/// Bytes read per chunk handed to the signing stage.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// How a source's bytes are split into records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// One record per line.
+    Jsonl,
+    /// The whole file is one record.
+    Txt,
+}
+
+/// How a source file is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip (one or more members).
+    Gzip,
+    /// Zstandard.
+    Zstd,
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file as the user named it (`-` for standard input).
+    pub display: String,
+    /// The file to read (for `-`, nothing: standard input).
+    pub path: Option<PathBuf>,
+    /// Records per line or per file.
+    pub kind: SourceKind,
+    /// For `.txt` records: the record id (path relative to the folder given).
+    pub txt_id: Option<String>,
+    /// Where the decompressed bytes are kept for re-reading, when the input is compressed or stdin.
+    pub spool: Option<PathBuf>,
+}
+
+impl Source {
+    /// The file that holds the plain bytes at the offsets recorded for this source.
+    pub fn plain_path(&self) -> &Path {
+        self.spool
+            .as_deref()
+            .or(self.path.as_deref())
+            .expect("every source has a file or a spool")
+    }
+}
+
+/// Index of a [`Source`] in [`Corpus::sources`].
+pub type SourceId = u32;
+
+/// Where a record's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The source.
+    pub source: SourceId,
+    /// 1-based line (1 for a `.txt` record).
+    pub line: u64,
+    /// Byte offset in the plain (decompressed) bytes of the source.
+    pub offset: u64,
+    /// Length in bytes, without the line end.
+    pub len: u64,
+}
+
+/// A record as read, before parsing.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Where it is.
+    pub span: Span,
+    /// Start of its bytes in [`Chunk::data`] (unused when oversized).
+    pub start: usize,
+    /// True when the record was longer than `max_doc_bytes` and its bytes were not kept.
+    pub oversized: bool,
+}
+
+/// A run of whole records read together.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The bytes of the records (not of oversized ones).
+    pub data: Vec<u8>,
+    /// The records, in input order.
+    pub items: Vec<Item>,
+    /// Input bytes this chunk covers, for progress.
+    pub bytes_read: u64,
+}
+
+impl Chunk {
+    /// The bytes of `item` (empty for an oversized record).
+    pub fn bytes(&self, item: &Item) -> &[u8] {
+        if item.oversized {
+            &[]
+        } else {
+            &self.data[item.start..item.start + item.span.len as usize]
+        }
+    }
+}
+
+/// What the reader thread sends: a chunk, or a source that failed part-way (the chunks before
+/// the failure have been sent).
+pub type ChunkResult = std::result::Result<Chunk, (Location, Problem)>;
+
+/// The set of input files of a run.
+#[derive(Debug)]
+pub struct Corpus {
+    /// Every source, in reading order.
+    pub sources: Vec<Source>,
+    /// Files inside folders that were passed over (neither `.txt` nor JSONL).
+    pub num_skipped_files: usize,
+}
+
+impl Corpus {
+    /// Expands `inputs` into sources. Compressed files and `-` get a spool file in `spool_dir`.
+    ///
+    /// # Errors
+    /// A path that does not exist or cannot be listed.
+    pub fn open(inputs: &[String], spool_dir: &Path) -> Result<Corpus> {
+        let mut corpus = Corpus {
+            sources: Vec::new(),
+            num_skipped_files: 0,
+        };
+        if inputs.is_empty() {
+            return Err(Error::Params {
+                field: "INPUT",
+                reason: "no input given; name a .jsonl file, a folder, or - for standard input".into(),
+            });
+        }
+        let mut spools = 0usize;
+        let mut spool_for = |src: &mut Source| {
+            spools += 1;
+            src.spool = Some(spool_dir.join(format!("spool-{spools:05}.jsonl")));
+        };
+        for input in inputs {
+            if input == "-" {
+                let mut src = Source {
+                    display: "-".into(),
+                    path: None,
+                    kind: SourceKind::Jsonl,
+                    txt_id: None,
+                    spool: None,
+                };
+                spool_for(&mut src);
+                corpus.sources.push(src);
+                continue;
+            }
+            let path = PathBuf::from(input);
+            let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if meta.is_dir() {
+                let mut files = Vec::new();
+                let mut seen = Vec::new();
+                walk(&path, &path, &mut files, &mut seen)?;
+                for (rel, file) in files {
+                    let name = rel.to_ascii_lowercase();
+                    let display = file.display().to_string();
+                    if name.ends_with(".txt") {
+                        corpus.sources.push(Source {
+                            display,
+                            path: Some(file),
+                            kind: SourceKind::Txt,
+                            txt_id: Some(rel),
+                            spool: None,
+                        });
+                    } else if is_jsonl_name(&name) {
+                        let mut src = Source {
+                            display,
+                            path: Some(file.clone()),
+                            kind: SourceKind::Jsonl,
+                            txt_id: None,
+                            spool: None,
+                        };
+                        if sniff(&file)? != Compression::None {
+                            spool_for(&mut src);
+                        }
+                        corpus.sources.push(src);
+                    } else {
+                        corpus.num_skipped_files += 1;
+                    }
+                }
+            } else if input.to_ascii_lowercase().ends_with(".txt") {
+                let id = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                corpus.sources.push(Source {
+                    display: input.clone(),
+                    path: Some(path),
+                    kind: SourceKind::Txt,
+                    txt_id: Some(id),
+                    spool: None,
+                });
+            } else {
+                let mut src = Source {
+                    display: input.clone(),
+                    path: Some(path.clone()),
+                    kind: SourceKind::Jsonl,
+                    txt_id: None,
+                    spool: None,
+                };
+                if sniff(&path)? != Compression::None {
+                    spool_for(&mut src);
+                }
+                corpus.sources.push(src);
+            }
+        }
+        Ok(corpus)
+    }
+
+    /// Total bytes of the input files as stored (compressed sizes for compressed files; 0 for
+    /// standard input), for a progress bar.
+    pub fn stored_bytes(&self) -> u64 {
+        self.sources
+            .iter()
+            .filter_map(|s| s.path.as_ref())
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Starts a reader thread over every source, in order; chunks arrive through the receiver.
+    /// At most a few chunks are in flight, so memory stays bounded however large the input.
+    pub fn read_chunks(&self, max_doc_bytes: usize) -> Receiver<ChunkResult> {
+        let (tx, rx) = sync_channel::<ChunkResult>(3);
+        let sources = self.sources.clone();
+        std::thread::spawn(move || {
+            let mut txt_batch = Chunk::default();
+            for (idx, src) in sources.iter().enumerate() {
+                let idx = idx as SourceId;
+                let res = match src.kind {
+                    SourceKind::Txt => read_txt(idx, src, max_doc_bytes, &mut txt_batch).map(|()| {
+                        if txt_batch.data.len() >= CHUNK_BYTES || txt_batch.items.len() >= 4096 {
+                            Some(std::mem::take(&mut txt_batch))
+                        } else {
+                            None
+                        }
+                    }),
+                    SourceKind::Jsonl => {
+                        if !txt_batch.items.is_empty() && tx.send(Ok(std::mem::take(&mut txt_batch))).is_err() {
+                            return;
+                        }
+                        read_jsonl(idx, src, max_doc_bytes, |chunk| tx.send(Ok(chunk)).is_ok()).map(|()| None)
+                    }
+                };
+                match res {
+                    Ok(Some(chunk)) => {
+                        if tx.send(Ok(chunk)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        if !txt_batch.items.is_empty() && tx.send(Ok(std::mem::take(&mut txt_batch))).is_err() {
+                            return;
+                        }
+                        if tx.send(Err(e)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            if !txt_batch.items.is_empty() {
+                let _ = tx.send(Ok(txt_batch));
+            }
+        });
+        rx
+    }
+
+    /// The location of a span, for messages.
+    pub fn location(&self, span: &Span) -> Location {
+        Location {
+            path: self.sources[span.source as usize].display.clone(),
+            line: span.line,
+            byte_offset: span.offset,
+        }
+    }
+}
+
+fn is_jsonl_name(name: &str) -> bool {
+    [
+        ".jsonl",
+        ".jsonl.gz",
+        ".jsonl.zst",
+        ".jsonl.zstd",
+        ".ndjson",
+        ".ndjson.gz",
+        ".ndjson.zst",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
+}
+
+/// Recursive, sorted walk that never enters the same directory twice (symlink loops).
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, seen: &mut Vec<PathBuf>) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if seen.contains(&canonical) {
+        return Ok(());
+    }
+    seen.push(canonical);
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for e in rd {
+        let e = e.map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        entries.push(e.path());
+    }
+    entries.sort();
+    for p in entries {
+        // A dangling link or an unreadable entry is passed over by metadata failing.
+        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        if meta.is_dir() {
+            walk(root, &p, out, seen)?;
+        } else if meta.is_file() {
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, p));
+        }
+    }
+    Ok(())
+}
+
+/// The compression of a file, from its first bytes.
+pub fn sniff(path: &Path) -> Result<Compression> {
+    let mut f = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut magic = [0u8; 4];
+    let mut n = 0;
+    while n < 4 {
+        match f.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(compression_of(&magic[..n]))
+}
+
+fn compression_of(magic: &[u8]) -> Compression {
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// Opens a source as a stream of its plain bytes.
+fn open_plain(src: &Source) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let mut raw: Box<dyn Read + Send> = match &src.path {
+        Some(p) => Box::new(File::open(p)?),
+        None => Box::new(io::stdin()),
+    };
+    // Peek at the magic bytes without losing them.
+    let mut magic = [0u8; 4];
+    let mut n = 0;
+    while n < 4 {
+        match raw.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = io::Cursor::new(magic[..n].to_vec());
+    let joined: Box<dyn Read + Send> = Box::new(head.chain(raw));
+    let comp = compression_of(&magic[..n]);
+    let plain: Box<dyn Read + Send> = match comp {
+        Compression::None => joined,
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(joined)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(joined)?),
+    };
+    Ok((plain, comp))
+}
+
+fn stream_problem(comp: Compression, e: &io::Error) -> Problem {
+    let what = match comp {
+        Compression::Gzip => "gzip stream is truncated or corrupt",
+        Compression::Zstd => "zstd stream is truncated or corrupt",
+        Compression::None => "read failed",
+    };
+    Problem::new(
+        "unreadable_input",
+        format!("{what} ({e}); the records before this point were read"),
+    )
+}
+
+/// Reads one JSONL source, calling `emit` with each chunk of whole lines; `emit` returns false to
+/// stop (the receiver is gone).
+fn read_jsonl(
+    idx: SourceId,
+    src: &Source,
+    max_doc_bytes: usize,
+    mut emit: impl FnMut(Chunk) -> bool,
+) -> std::result::Result<(), (Location, Problem)> {
+    let loc = |line: u64, offset: u64| Location {
+        path: src.display.clone(),
+        line,
+        byte_offset: offset,
+    };
+    let (mut input, comp) =
+        open_plain(src).map_err(|e| (loc(0, 0), Problem::new("unreadable_input", format!("cannot open: {e}"))))?;
+    let mut spool = match &src.spool {
+        Some(p) => Some(BufWriter::with_capacity(
+            1 << 20,
+            File::create(p).map_err(|e| {
+                (
+                    loc(0, 0),
+                    Problem::new(
+                        "unreadable_input",
+                        format!("cannot create spool file {}: {e}", p.display()),
+                    ),
+                )
+            })?,
+        )),
+        None => None,
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut buf_offset: u64 = 0; // offset of buf[0] in the plain stream
+    let mut line: u64 = 1; // line number of buf[0]
+    let mut first = true;
+    // While skipping an oversized line: its start line, offset and bytes seen so far.
+    let mut skipping: Option<(u64, u64, u64)> = None;
+    let mut chunk = Chunk::default();
+    loop {
+        let old = buf.len();
+        buf.resize(old + CHUNK_BYTES, 0);
+        let n = loop {
+            match input.read(&mut buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    buf.truncate(old);
+                    if !chunk.items.is_empty() {
+                        emit(std::mem::take(&mut chunk));
+                    }
+                    return Err((loc(line, buf_offset), stream_problem(comp, &e)));
+                }
+            }
+        };
+        buf.truncate(old + n);
+        if let Some(w) = spool.as_mut() {
+            w.write_all(&buf[old..]).map_err(|e| {
+                (
+                    loc(line, buf_offset),
+                    Problem::new("unreadable_input", format!("cannot write spool file: {e}")),
+                )
+            })?;
+        }
+        chunk.bytes_read += n as u64;
+        if first && buf.len() >= 3 {
+            first = false;
+            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                buf.drain(..3);
+                buf_offset = 3;
+            }
+        }
+        let eof = n == 0;
+        let mut pos = 0usize;
+        // Split off every complete line.
+        while pos < buf.len() {
+            let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
+                break;
+            };
+            let end = pos + nl;
+            if let Some((sline, soff, seen)) = skipping.take() {
+                let total = seen + (end - pos) as u64;
+                push_oversized(&mut chunk, idx, sline, soff, total);
+            } else {
+                push_line(
+                    &mut chunk,
+                    idx,
+                    &buf[pos..end],
+                    line,
+                    buf_offset + pos as u64,
+                    max_doc_bytes,
+                );
+            }
+            line += 1;
+            pos = end + 1;
+        }
+        if eof && pos < buf.len() {
+            // Last line without a line end.
+            if let Some((sline, soff, seen)) = skipping.take() {
+                push_oversized(&mut chunk, idx, sline, soff, seen + (buf.len() - pos) as u64);
+            } else {
+                push_line(
+                    &mut chunk,
+                    idx,
+                    &buf[pos..],
+                    line,
+                    buf_offset + pos as u64,
+                    max_doc_bytes,
+                );
+            }
+            pos = buf.len();
+        } else if eof {
+            if let Some((sline, soff, seen)) = skipping.take() {
+                push_oversized(&mut chunk, idx, sline, soff, seen);
+            }
+        }
+        // An unfinished line longer than the limit is dropped as it streams by.
+        let rest = buf.len() - pos;
+        if rest > max_doc_bytes {
+            match skipping.as_mut() {
+                Some((_, _, seen)) => *seen += rest as u64,
+                None => skipping = Some((line, buf_offset + pos as u64, rest as u64)),
+            }
+            pos = buf.len();
+        }
+        buf_offset += pos as u64;
+        buf.drain(..pos);
+        let full = chunk.data.len() >= CHUNK_BYTES || chunk.items.len() >= 65536;
+        if (full || (eof && !chunk.items.is_empty())) && !emit(std::mem::take(&mut chunk)) {
+            return Ok(());
+        }
+        if eof {
+            break;
+        }
+    }
+    if let Some(mut w) = spool {
+        w.flush().map_err(|e| {
+            (
+                loc(line, buf_offset),
+                Problem::new("unreadable_input", format!("cannot write spool file: {e}")),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn push_line(chunk: &mut Chunk, source: SourceId, mut bytes: &[u8], line: u64, offset: u64, max: usize) {
+    if bytes.last() == Some(&b'\r') {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return; // a blank line is not a record
+    }
+    if bytes.len() > max {
+        push_oversized(chunk, source, line, offset, bytes.len() as u64);
+        return;
+    }
+    let start = chunk.data.len();
+    chunk.data.extend_from_slice(bytes);
+    chunk.items.push(Item {
+        span: Span {
+            source,
+            line,
+            offset,
+            len: bytes.len() as u64,
+        },
+        start,
+        oversized: false,
+    });
+}
+
+fn push_oversized(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, len: u64) {
+    chunk.items.push(Item {
+        span: Span {
+            source,
+            line,
+            offset,
+            len,
+        },
+        start: 0,
+        oversized: true,
+    });
+}
+
+fn read_txt(
+    idx: SourceId,
+    src: &Source,
+    max_doc_bytes: usize,
+    chunk: &mut Chunk,
+) -> std::result::Result<(), (Location, Problem)> {
+    let path = src.path.as_ref().expect("txt sources are files");
+    let loc = Location {
+        path: src.display.clone(),
+        line: 1,
+        byte_offset: 0,
+    };
+    let unreadable = |e: io::Error| {
+        (
+            loc.clone(),
+            Problem::new("unreadable_input", format!("cannot read file: {e}")),
+        )
+    };
+    let f = File::open(path).map_err(unreadable)?;
+    let mut data = Vec::new();
+    f.take(max_doc_bytes as u64 + 4)
+        .read_to_end(&mut data)
+        .map_err(unreadable)?;
+    let mut offset = 0;
+    if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        offset = 3;
+    }
+    let len = (data.len() - offset) as u64;
+    chunk.bytes_read += data.len() as u64;
+    if data.len() - offset > max_doc_bytes {
+        let full = std::fs::metadata(path).map(|m| m.len()).unwrap_or(len);
+        push_oversized(chunk, idx, 1, offset as u64, full - offset as u64);
+        return Ok(());
+    }
+    let start = chunk.data.len();
+    chunk.data.extend_from_slice(&data[offset..]);
+    chunk.items.push(Item {
+        span: Span {
+            source: idx,
+            line: 1,
+            offset: offset as u64,
+            len,
+        },
+        start,
+        oversized: false,
+    });
+    Ok(())
+}
+
+/// A parsed record: its id and its text, borrowed from the input bytes where possible.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// The user's id.
+    pub key: Cow<'a, str>,
+    /// The text.
+    pub text: Cow<'a, str>,
+}
+
+/// Parses one record's bytes.
+///
+/// # Errors
+/// A [`Problem`] saying what is wrong: invalid UTF-8 (with the byte offset), malformed JSON
+/// (with the column), not an object, a missing or non-string field, an oversized record.
+pub fn parse<'a>(
+    src: &'a Source,
+    item: &Item,
+    bytes: &'a [u8],
+    id_field: &str,
+    text_field: &str,
+    max_doc_bytes: usize,
+) -> std::result::Result<Parsed<'a>, Problem> {
+    if item.oversized {
+        return Err(Problem::new(
+            "too_large",
+            format!(
+                "record is {} bytes, over the limit of {max_doc_bytes} bytes; raise --max-doc-bytes to read it",
+                item.span.len
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Problem::new(
+            "invalid_utf8",
+            format!(
+                "invalid UTF-8 at byte {} of the record; re-encode the input as UTF-8",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    match src.kind {
+        SourceKind::Txt => {
+            if text.contains('\0') {
+                return Err(Problem::new(
+                    "binary",
+                    "file holds NUL bytes, so it is not text; remove it from the folder",
+                ));
+            }
+            Ok(Parsed {
+                key: Cow::Borrowed(src.txt_id.as_deref().expect("txt sources have an id")),
+                text: Cow::Borrowed(text),
+            })
+        }
+        SourceKind::Jsonl => parse_json(text, id_field, text_field),
+    }
+}
+
+fn parse_json<'a>(line: &'a str, id_field: &str, text_field: &str) -> std::result::Result<Parsed<'a>, Problem> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let fields = FieldsSeed { id_field, text_field }
+        .deserialize(&mut de)
+        .map_err(|e| json_problem(&e))?;
+    de.end().map_err(|e| json_problem(&e))?;
+    let key = match fields.id {
+        None => {
+            return Err(Problem::new(
+                "missing_id",
+                format!("no \"{id_field}\" field; give each record an id, or name the id field with --id-field"),
+            ))
+        }
+        Some(Err(kind)) => {
+            return Err(Problem::new(
+                "bad_id",
+                format!("\"{id_field}\" is {kind}, not a string or an integer; use a string or integer id"),
+            ))
+        }
+        Some(Ok(k)) => k,
+    };
+    let text = match fields.text {
+        None => {
+            return Err(Problem::new(
+                "missing_text",
+                format!("no \"{text_field}\" field; name the text field with --text-field"),
+            ))
+        }
+        Some(Err(kind)) => {
+            return Err(Problem::new(
+                "bad_text",
+                format!("\"{text_field}\" is {kind}, not a string; store the text as a JSON string"),
+            ))
+        }
+        Some(Ok(t)) => t,
+    };
+    Ok(Parsed { key, text })
+}
+
+fn json_problem(e: &serde_json::Error) -> Problem {
+    let msg = e.to_string();
+    if msg.starts_with("invalid type") && msg.contains("expected a JSON object") {
+        return Problem::new(
+            "not_an_object",
+            "the line is valid JSON but not an object; each line must be one JSON object",
+        );
+    }
+    Problem::new(
+        "malformed_json",
+        format!(
+            "malformed JSON at column {}: {e}; each line must be one JSON object",
+            e.column()
+        ),
+    )
+}
+
+type FieldValue<'a> = Option<std::result::Result<Cow<'a, str>, &'static str>>;
+
+struct Fields<'a> {
+    id: FieldValue<'a>,
+    text: FieldValue<'a>,
+}
+
+struct FieldsSeed<'f> {
+    id_field: &'f str,
+    text_field: &'f str,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldsSeed<'_> {
+    type Value = Fields<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Fields<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldsSeed<'_> {
+    type Value = Fields<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Fields<'de>, A::Error> {
+        let mut out = Fields { id: None, text: None };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == self.text_field {
+                out.text = Some(map.next_value::<Scalar<'de>>()?.into_text());
+            } else if key == self.id_field {
+                out.id = Some(map.next_value::<Scalar<'de>>()?.into_id());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A field value: a string (borrowed when it has no escapes), an integer, or another JSON type.
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Int(String),
+    Other(&'static str),
+}
+
+impl<'a> Scalar<'a> {
+    fn into_text(self) -> std::result::Result<Cow<'a, str>, &'static str> {
+        match self {
+            Scalar::Str(s) => Ok(s),
+            Scalar::Int(_) => Err("a number"),
+            Scalar::Other(k) => Err(k),
+        }
+    }
+
+    fn into_id(self) -> std::result::Result<Cow<'a, str>, &'static str> {
+        match self {
+            Scalar::Str(s) => Ok(s),
+            Scalar::Int(s) => Ok(Cow::Owned(s)),
+            Scalar::Other(k) => Err(k),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Scalar<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Int(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Int(v.to_string()))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other("a fractional number"))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other("a boolean"))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other("null"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Random access to records by [`Span`], for the stages after signing.
+#[derive(Debug)]
+pub struct Reader<'c> {
+    corpus: &'c Corpus,
+    files: Vec<std::sync::OnceLock<std::result::Result<File, String>>>,
+}
+
+impl<'c> Reader<'c> {
+    /// A reader over `corpus` (files are opened on first use; `.txt` files on every use).
+    pub fn new(corpus: &'c Corpus) -> Reader<'c> {
+        Reader {
+            corpus,
+            files: (0..corpus.sources.len()).map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+
+    /// The bytes of the record at `span`.
+    ///
+    /// # Errors
+    /// The file changed or vanished since it was read.
+    pub fn bytes(&self, span: &Span) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let src = &self.corpus.sources[span.source as usize];
+        let path = src.plain_path();
+        let io_err = |source: io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut buf = vec![0u8; span.len as usize];
+        if src.kind == SourceKind::Txt {
+            let f = File::open(path).map_err(io_err)?;
+            f.read_exact_at(&mut buf, span.offset).map_err(io_err)?;
+        } else {
+            let f = self.files[span.source as usize].get_or_init(|| File::open(path).map_err(|e| e.to_string()));
+            let f = f.as_ref().map_err(|e| io_err(io::Error::other(e.clone())))?;
+            f.read_exact_at(&mut buf, span.offset).map_err(io_err)?;
+        }
+        Ok(buf)
+    }
+
+    /// The text of the record at `span`, parsed as in the first pass.
+    ///
+    /// # Errors
+    /// The file changed since it was read.
+    pub fn text(&self, span: &Span, id_field: &str, text_field: &str) -> Result<String> {
+        let bytes = self.bytes(span)?;
+        let src = &self.corpus.sources[span.source as usize];
+        let item = Item {
+            span: *span,
+            start: 0,
+            oversized: false,
+        };
+        let parsed = parse(src, &item, &bytes, id_field, text_field, usize::MAX).map_err(|problem| Error::Input {
+            at: self.corpus.location(span),
+            problem: Problem::new(
+                "changed",
+                format!("the input changed while storydup ran ({})", problem.message),
+            ),
+        })?;
+        Ok(parsed.text.into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src() -> Source {
+        Source {
+            display: "x.jsonl".into(),
+            path: None,
+            kind: SourceKind::Jsonl,
+            txt_id: None,
+            spool: None,
+        }
+    }
+
+    fn p(line: &str) -> std::result::Result<(String, String), Problem> {
+        let s = src();
+        let item = Item {
+            span: Span {
+                source: 0,
+                line: 1,
+                offset: 0,
+                len: line.len() as u64,
+            },
+            start: 0,
+            oversized: false,
+        };
+        parse(&s, &item, line.as_bytes(), "id", "text", 1 << 20).map(|p| (p.key.into_owned(), p.text.into_owned()))
+    }
+
+    #[test]
+    fn parses_fields_and_ignores_others() {
+        assert_eq!(
+            p(r#"{"x":[1,{"a":2}],"id":"a","text":"b\nc"}"#).unwrap(),
+            ("a".into(), "b\nc".into())
+        );
+        assert_eq!(p(r#"{"id":17,"text":"t"}"#).unwrap().0, "17");
+    }
+
+    #[test]
+    fn problems_are_named() {
+        assert_eq!(p(r#"{"id":"a""#).unwrap_err().kind, "malformed_json");
+        assert_eq!(p(r#"[1,2]"#).unwrap_err().kind, "not_an_object");
+        assert_eq!(p(r#"{"text":"t"}"#).unwrap_err().kind, "missing_id");
+        assert_eq!(p(r#"{"id":"a","text":5}"#).unwrap_err().kind, "bad_text");
+        assert_eq!(p(r#"{"id":"a"}"#).unwrap_err().kind, "missing_text");
+        assert_eq!(p(r#"{"id":1.5,"text":"t"}"#).unwrap_err().kind, "bad_id");
+        assert_eq!(p(r#"{"id":"a","text":"t"} x"#).unwrap_err().kind, "malformed_json");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        // serde_json skips an ignored value without recursing, so depth there is harmless.
+        let deep = format!(
+            "{{\"id\":\"a\",\"text\":\"t\",\"x\":{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert_eq!(p(&deep).unwrap().0, "a");
+        // As the text itself it is a wrong type, and unbalanced it is malformed.
+        let deep_text = format!(
+            "{{\"id\":\"a\",\"text\":{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert_eq!(p(&deep_text).unwrap_err().kind, "bad_text");
+        let open = format!("{{\"id\":\"a\",\"x\":{}", "{\"a\":".repeat(100_000));
+        assert_eq!(p(&open).unwrap_err().kind, "malformed_json");
+    }
+}

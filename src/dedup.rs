@@ -1,0 +1,471 @@
+//! The `dedup` pipeline: read and sign (pass 1) → LSH candidates → verify and cluster → write
+//! the outputs, copying kept records from the input (pass 2).
+//!
+//! Only what must stay is held per record: its id, where it is ([`Span`]), its number of
+//! shingles and its signature. Texts are dropped after signing and re-read by offset when needed.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::time::Instant;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cluster::{Cluster, Removal};
+use crate::corpus::{parse, Corpus, Reader, SourceKind, Span};
+use crate::error::{Error, Location, Problem, Result};
+use crate::hash::hash_bytes;
+use crate::lsh::{candidates, Bands};
+use crate::minhash::MinHasher;
+use crate::params::{OnError, Params};
+use crate::report::{commit_all, round6, Output, Pending};
+use crate::shingle::Shingler;
+use crate::verify::{verify, Stats, Table};
+
+/// Hears about progress; the library never prints.
+pub trait Observer: Sync {
+    /// A stage starts.
+    fn stage(&self, _name: &str) {}
+    /// Total input bytes, when known.
+    fn total_bytes(&self, _bytes: u64) {}
+    /// More input bytes were read.
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// A record that could not be used, and why.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// Where it is.
+    pub at: Location,
+    /// Its id, when it could be read.
+    pub id: Option<String>,
+    /// What was wrong.
+    pub problem: Problem,
+}
+
+/// Wall time of each stage, in seconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Reading, decompressing, parsing, normalizing, shingling and hashing (pass 1).
+    pub read_and_sign: f64,
+    /// Banding and candidate pairs.
+    pub lsh: f64,
+    /// Estimate filter, exact re-reading, clustering.
+    pub verify_and_cluster: f64,
+    /// Writing the outputs (pass 2 over the input).
+    pub write: f64,
+    /// The whole run.
+    pub total: f64,
+}
+
+/// What `summary.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// storydup's version.
+    pub version: &'static str,
+    /// Records read.
+    pub input: u64,
+    /// Records in `kept.jsonl`.
+    pub kept: u64,
+    /// Records in `removed.jsonl`.
+    pub removed: u64,
+    /// Records in `rejected.jsonl`.
+    pub rejected: u64,
+    /// Clusters of two or more records.
+    pub clusters: u64,
+    /// Input bytes (decompressed).
+    pub input_bytes: u64,
+    /// Files inside input folders that were not read (neither `.txt` nor JSONL).
+    pub skipped_files: u64,
+    /// The parameters of the run.
+    pub params: Params,
+    /// The banding.
+    pub lsh: LshSummary,
+    /// Counts of the verification stage.
+    pub verification: Stats,
+    /// Wall time per stage (varies between runs; every other field does not).
+    pub timings_s: Timings,
+    /// Peak resident memory of the process, in bytes (varies between runs).
+    pub peak_rss_bytes: u64,
+}
+
+/// The banding and its S-curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct LshSummary {
+    /// Bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// The similarity the banding was chosen for.
+    pub target: f64,
+    /// (1/b)^(1/r).
+    pub implied_threshold: f64,
+    /// [similarity, probability of becoming a candidate].
+    pub s_curve: Vec<(f64, f64)>,
+}
+
+/// What pass 1 keeps per record.
+#[derive(Default)]
+struct Store {
+    keys: Vec<Box<str>>,
+    spans: Vec<Span>,
+    sizes: Vec<u32>,
+    sigs: Vec<u32>,
+    /// First record of each id hash; `overflow` holds the rare ids whose hash another id has.
+    by_hash: AHashMap<u64, u32>,
+    overflow: AHashMap<Box<str>, u32>,
+}
+
+impl Store {
+    /// The record that already has `key`, if any.
+    fn find(&self, key: &str, h: u64) -> Option<u32> {
+        match self.by_hash.get(&h) {
+            Some(&d) if &*self.keys[d as usize] == key => Some(d),
+            Some(_) => self.overflow.get(key).copied(),
+            None => None,
+        }
+    }
+
+    fn insert(&mut self, key: &str, h: u64, doc: u32) {
+        if self.by_hash.contains_key(&h) {
+            self.overflow.insert(key.into(), doc);
+        } else {
+            self.by_hash.insert(h, doc);
+        }
+    }
+}
+
+type Signed = std::result::Result<(String, u32, Vec<u32>), (Option<String>, Problem)>;
+
+/// Runs dedup over `inputs`, writing the outputs into `out_dir`.
+///
+/// # Errors
+/// A bad record under `--on-error stop`, an unreadable input, an unwritable output folder.
+pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Observer) -> Result<Summary> {
+    let started = Instant::now();
+    params.validate()?;
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let spool_dir = tempfile::Builder::new()
+        .prefix(".storydup-spool.")
+        .tempdir_in(out_dir)
+        .map_err(|source| Error::Output {
+            path: out_dir.to_path_buf(),
+            source,
+        })?;
+    let corpus = Corpus::open(inputs, spool_dir.path())?;
+    let mut timings = Timings::default();
+
+    // Pass 1: read and sign.
+    observer.stage("reading and signing");
+    observer.total_bytes(corpus.stored_bytes());
+    let hasher = MinHasher::new(params.num_perm, params.seed);
+    let mut store = Store::default();
+    let mut rejected: Vec<Rejection> = Vec::new();
+    let mut input_records = 0u64;
+    let mut input_bytes = 0u64;
+    let t = Instant::now();
+    for chunk in corpus.read_chunks(params.max_doc_bytes) {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err((at, problem)) => {
+                input_records += 1;
+                reject(params, &mut rejected, at, None, problem)?;
+                continue;
+            }
+        };
+        observer.advance(chunk.bytes_read);
+        input_bytes += chunk.bytes_read;
+        let signed: Vec<Signed> = chunk
+            .items
+            .par_iter()
+            .map_init(Shingler::default, |shingler, item| {
+                let src = &corpus.sources[item.span.source as usize];
+                let parsed = parse(
+                    src,
+                    item,
+                    chunk.bytes(item),
+                    &params.id_field,
+                    &params.text_field,
+                    params.max_doc_bytes,
+                )
+                .map_err(|p| (None, p))?;
+                let mut sig = vec![u32::MAX; params.num_perm];
+                let n = shingler.for_each(&parsed.text, params.shingle, params.seed, |h| {
+                    hasher.update(&mut sig, h)
+                });
+                if n == 0 {
+                    return Err((
+                        Some(parsed.key.into_owned()),
+                        Problem::new(
+                            "empty",
+                            "the text has no words (empty, or only punctuation and spaces); remove the record",
+                        ),
+                    ));
+                }
+                Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32, sig))
+            })
+            .collect();
+        for (item, result) in chunk.items.iter().zip(signed) {
+            input_records += 1;
+            match result {
+                Ok((key, n, sig)) => {
+                    let h = hash_bytes(key.as_bytes(), 0);
+                    if let Some(first) = store.find(&key, h) {
+                        let first_at = corpus.location(&store.spans[first as usize]);
+                        let problem = Problem::new(
+                            "duplicate_id",
+                            format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
+                        );
+                        reject(params, &mut rejected, corpus.location(&item.span), Some(key), problem)?;
+                        continue;
+                    }
+                    let doc = store.keys.len() as u32;
+                    store.insert(&key, h, doc);
+                    store.keys.push(key.into_boxed_str());
+                    store.spans.push(item.span);
+                    store.sizes.push(n);
+                    store.sigs.extend_from_slice(&sig);
+                }
+                Err((id, problem)) => reject(params, &mut rejected, corpus.location(&item.span), id, problem)?,
+            }
+        }
+    }
+    if store.keys.len() >= u32::MAX as usize {
+        return Err(Error::Params {
+            field: "INPUT",
+            reason: "more than 4 billion records; split the input".into(),
+        });
+    }
+    timings.read_and_sign = t.elapsed().as_secs_f64();
+
+    // Candidates.
+    observer.stage("finding candidates");
+    let t = Instant::now();
+    let target = if params.containment {
+        params.threshold.min(containment_target(params.threshold))
+    } else {
+        params.threshold
+    };
+    let bands = match (params.bands, params.rows) {
+        (Some(b), Some(r)) => Bands {
+            bands: b,
+            rows: r,
+            target,
+        },
+        _ => Bands::choose(target, params.num_perm),
+    };
+    let pairs = candidates(&store.sigs, params.num_perm, &bands);
+    timings.lsh = t.elapsed().as_secs_f64();
+
+    // Verify and cluster.
+    observer.stage("verifying candidates");
+    let t = Instant::now();
+    let reader = Reader::new(&corpus);
+    let table = Table {
+        sigs: &store.sigs,
+        sizes: &store.sizes,
+        spans: &store.spans,
+        num_perm: params.num_perm,
+    };
+    let (clusters, stats) = verify(&pairs, &table, &reader, params)?;
+    drop(pairs);
+    timings.verify_and_cluster = t.elapsed().as_secs_f64();
+
+    // Write.
+    observer.stage("writing outputs");
+    let t = Instant::now();
+    let (files, kept, removed) = write_outputs(out_dir, &corpus, &store, &clusters, &rejected)?;
+    timings.write = t.elapsed().as_secs_f64();
+    timings.total = started.elapsed().as_secs_f64();
+
+    let summary = Summary {
+        version: env!("CARGO_PKG_VERSION"),
+        input: input_records,
+        kept,
+        removed,
+        rejected: rejected.len() as u64,
+        clusters: clusters.len() as u64,
+        input_bytes,
+        skipped_files: corpus.num_skipped_files as u64,
+        params: params.clone(),
+        lsh: LshSummary {
+            bands: bands.bands,
+            rows: bands.rows,
+            target: round6(bands.target),
+            implied_threshold: round6(bands.implied_threshold()),
+            s_curve: bands
+                .s_curve()
+                .into_iter()
+                .map(|(s, p)| (round6(s), round6(p)))
+                .collect(),
+        },
+        verification: stats,
+        timings_s: timings,
+        peak_rss_bytes: peak_rss_bytes(),
+    };
+    if summary.input != summary.kept + summary.removed + summary.rejected {
+        return Err(Error::Internal(format!(
+            "input {} != kept {} + removed {} + rejected {}",
+            summary.input, summary.kept, summary.removed, summary.rejected
+        )));
+    }
+    let mut s = Output::create(out_dir, "summary.json")?;
+    let mut text = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
+    text.push(b'\n');
+    s.write(&text)?;
+    // Outputs are renamed into place here: nothing before this point is visible.
+    commit_all(out_dir, files, s.finish()?)?;
+    Ok(summary)
+}
+
+/// The Jaccard that a record fully contained in one 2.5 times its size has (80 / 270 at 0.8):
+/// containment candidates are banded for it, so embedded copies with up to 150 % of added text
+/// are found.
+fn containment_target(t: f64) -> f64 {
+    let ratio = 2.5;
+    t / (ratio + 1.0 - t)
+}
+
+fn reject(
+    params: &Params,
+    rejected: &mut Vec<Rejection>,
+    at: Location,
+    id: Option<String>,
+    problem: Problem,
+) -> Result<()> {
+    match params.on_error {
+        OnError::Stop => Err(Error::Input { at, problem }),
+        OnError::Skip => {
+            rejected.push(Rejection { at, id, problem });
+            Ok(())
+        }
+    }
+}
+
+/// Writes kept, removed, clusters and rejected, not yet renamed into place; returns them with the
+/// counts of kept and removed records.
+fn write_outputs(
+    out_dir: &Path,
+    corpus: &Corpus,
+    store: &Store,
+    clusters: &[Cluster],
+    rejected: &[Rejection],
+) -> Result<(Vec<Pending>, u64, u64)> {
+    let n = store.keys.len();
+    let mut removed_flag = vec![false; n];
+    let mut cluster_of = vec![u32::MAX; n];
+    let mut removals: Vec<(u32, u32, &Removal)> = Vec::new();
+    for (cid, c) in clusters.iter().enumerate() {
+        for &m in &c.members {
+            cluster_of[m as usize] = cid as u32;
+        }
+        for r in &c.removals {
+            removed_flag[r.doc as usize] = true;
+            removals.push((r.doc, cid as u32, r));
+        }
+    }
+    removals.sort_by_key(|r| r.0);
+    let key = |d: u32| &*store.keys[d as usize];
+
+    let mut removed = Output::create(out_dir, "removed.jsonl")?;
+    for (doc, cid, r) in &removals {
+        let mut v = json!({
+            "id": key(*doc),
+            "duplicate_of": key(r.duplicate_of),
+            "similarity": round6(r.similarity),
+            "measure": r.measure,
+            "cluster": cid,
+        });
+        if r.matched != r.duplicate_of {
+            v["matched"] = json!(key(r.matched));
+        }
+        removed.json_line(&v)?;
+    }
+    let mut cl = Output::create(out_dir, "clusters.jsonl")?;
+    for (cid, c) in clusters.iter().enumerate() {
+        let members: Vec<&str> = c.members.iter().map(|&m| key(m)).collect();
+        cl.json_line(&json!({"cluster": cid, "kept": key(c.kept), "size": members.len(), "members": members}))?;
+    }
+    let mut rej = Output::create(out_dir, "rejected.jsonl")?;
+    for r in rejected {
+        rej.json_line(&json!({
+            "file": r.at.path,
+            "line": r.at.line,
+            "byte_offset": r.at.byte_offset,
+            "id": r.id,
+            "kind": r.problem.kind,
+            "reason": r.problem.message,
+        }))?;
+    }
+    let mut kept = Output::create(out_dir, "kept.jsonl")?;
+    let num_kept = copy_kept(&mut kept, corpus, store, &removed_flag)?;
+    let files = vec![kept.finish()?, removed.finish()?, cl.finish()?, rej.finish()?];
+    Ok((files, num_kept, removals.len() as u64))
+}
+
+/// Copies the kept records, byte for byte, reading each source sequentially once.
+fn copy_kept(out: &mut Output, corpus: &Corpus, store: &Store, removed: &[bool]) -> Result<u64> {
+    let mut current: Option<(u32, BufReader<std::fs::File>, u64)> = None;
+    let mut buf = Vec::new();
+    let mut count = 0;
+    for (d, span) in store.spans.iter().enumerate() {
+        if removed[d] {
+            continue;
+        }
+        count += 1;
+        let src = &corpus.sources[span.source as usize];
+        let path = src.plain_path();
+        let io_err = |source: std::io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if current.as_ref().is_none_or(|c| c.0 != span.source) {
+            let f = std::fs::File::open(path).map_err(io_err)?;
+            current = Some((span.source, BufReader::with_capacity(1 << 20, f), 0));
+        }
+        let (_, reader, pos) = current.as_mut().expect("just set");
+        if span.offset >= *pos {
+            reader.seek_relative((span.offset - *pos) as i64).map_err(io_err)?;
+        } else {
+            reader.seek(SeekFrom::Start(span.offset)).map_err(io_err)?;
+        }
+        buf.resize(span.len as usize, 0);
+        reader.read_exact(&mut buf).map_err(io_err)?;
+        *pos = span.offset + span.len;
+        match src.kind {
+            SourceKind::Jsonl => {
+                out.write(&buf)?;
+                out.write(b"\n")?;
+            }
+            SourceKind::Txt => {
+                let text = String::from_utf8_lossy(&buf);
+                out.json_line(&json!({"id": &*store.keys[d], "text": text}))?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// Peak resident set size of this process (VmHWM), or 0 where /proc is not available.
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}

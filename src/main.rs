@@ -1,0 +1,51 @@
+//! The `storydup` binary: parses arguments, runs the library, prints, and picks the exit code
+//! (0 success, 2 error; a closed stdout pipe counts as success).
+
+mod cli;
+mod printer;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("storydup: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let printer = printer::Printer::new(cli.quiet);
+    match cli.command {
+        Command::Dedup(args) => {
+            if let Some(n) = args.threads {
+                rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
+            }
+            let params = args.params();
+            let progress = printer.progress();
+            let summary = storydup::dedup::run(&args.inputs, &args.out, &params, &progress)?;
+            progress.finish();
+            printer.summary(&summary, &args.out);
+        }
+        Command::Eval(args) => {
+            let scores = storydup::eval::evaluate(&args.truth, &args.pred)?;
+            printer::print_scores(&scores, args.json)?;
+        }
+        Command::Params => {
+            println!("{}", serde_json::to_string_pretty(&storydup::Params::default())?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! Every knob of a dedup run, with its default and the reason for it, validated once.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// What a shingle is: `n` consecutive words or `n` consecutive characters of the normalized text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "unit", content = "n")]
+pub enum Shingle {
+    /// Word n-grams: robust to formatting, the usual choice for prose.
+    Word(usize),
+    /// Character n-grams over the normalized text (words joined by one space): for short texts
+    /// and languages without spaces.
+    Char(usize),
+}
+
+impl fmt::Display for Shingle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shingle::Word(n) => write!(f, "word:{n}"),
+            Shingle::Char(n) => write!(f, "char:{n}"),
+        }
+    }
+}
+
+impl FromStr for Shingle {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Shingle, String> {
+        let (unit, n) = s.split_once(':').unwrap_or((s, "5"));
+        let n: usize = n.parse().map_err(|_| format!("'{n}' is not a whole number"))?;
+        match unit {
+            "word" => Ok(Shingle::Word(n)),
+            "char" => Ok(Shingle::Char(n)),
+            _ => Err(format!("'{unit}' is not a shingle unit; use word:N or char:N")),
+        }
+    }
+}
+
+impl Shingle {
+    /// The n of the n-gram.
+    pub fn n(self) -> usize {
+        match self {
+            Shingle::Word(n) | Shingle::Char(n) => n,
+        }
+    }
+}
+
+/// What to do with a bad input record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop the run with exit code 2 and a message naming the record.
+    Stop,
+    /// Write the record to `rejected.jsonl` with the reason and go on.
+    Skip,
+}
+
+/// How a candidate pair is confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verify {
+    /// Exact Jaccard (and containment) of the two shingle sets, re-read from the input.
+    Exact,
+    /// The MinHash estimate alone: faster, but a pair near the threshold may fall either side.
+    Estimate,
+}
+
+/// The parameters of a dedup run. Echoed in `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Similarity at or above which two records are duplicates. Default 0.8: the usual dedup
+    /// setting (a 5 % word edit of a 400-word text keeps word-5-gram Jaccard near 0.8).
+    pub threshold: f64,
+    /// Default word:5. Shorter shingles match boilerplate and common phrases between unrelated texts.
+    pub shingle: Shingle,
+    /// Default 128: the standard error of a Jaccard estimate is at most 1/(2·√128) ≈ 0.044.
+    pub num_perm: usize,
+    /// Seed of the shingle hash and the permutations. Signatures change only when it does.
+    pub seed: u64,
+    /// JSON field holding the record id (a string or an integer). Default `id`.
+    pub id_field: String,
+    /// JSON field holding the text. Default `text`.
+    pub text_field: String,
+    /// Also remove a record whose shingles are at least `threshold` contained in a longer record.
+    pub containment: bool,
+    /// How candidates are confirmed. Default exact.
+    pub verify: Verify,
+    /// Default stop: a bad record stops the run rather than disappearing silently.
+    pub on_error: OnError,
+    /// Records longer than this many bytes are rejected. Default 16 MiB: far above any article,
+    /// low enough that one runaway line cannot exhaust memory.
+    pub max_doc_bytes: usize,
+    /// Override the automatic LSH bands (needs `rows`).
+    pub bands: Option<usize>,
+    /// Override the automatic LSH rows per band (needs `bands`).
+    pub rows: Option<usize>,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            threshold: 0.8,
+            shingle: Shingle::Word(5),
+            num_perm: 128,
+            seed: 42,
+            id_field: "id".into(),
+            text_field: "text".into(),
+            containment: false,
+            verify: Verify::Exact,
+            on_error: OnError::Stop,
+            max_doc_bytes: 16 << 20,
+            bands: None,
+            rows: None,
+        }
+    }
+}
+
+impl Params {
+    /// Checks every field; the error names the bad one and what is allowed.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::Params {
+                field: "threshold",
+                reason: format!("{} is outside (0, 1]; use e.g. --threshold 0.8", self.threshold),
+            });
+        }
+        let n = self.shingle.n();
+        if n == 0 || n > 64 {
+            return Err(Error::Params {
+                field: "shingle",
+                reason: format!("n = {n} is outside 1..=64; use e.g. --shingle word:5"),
+            });
+        }
+        if self.num_perm == 0 || self.num_perm > 1024 {
+            return Err(Error::Params {
+                field: "num-perm",
+                reason: format!("{} is outside 1..=1024; use e.g. --num-perm 128", self.num_perm),
+            });
+        }
+        if self.max_doc_bytes == 0 {
+            return Err(Error::Params {
+                field: "max-doc-bytes",
+                reason: "must be at least 1".into(),
+            });
+        }
+        match (self.bands, self.rows) {
+            (None, None) => {}
+            (Some(b), Some(r)) if b >= 1 && r >= 1 && b * r <= self.num_perm => {}
+            (Some(b), Some(r)) => {
+                return Err(Error::Params {
+                    field: "bands",
+                    reason: format!(
+                        "{b} bands × {r} rows needs {} permutations, but --num-perm is {}",
+                        b * r,
+                        self.num_perm
+                    ),
+                })
+            }
+            _ => {
+                return Err(Error::Params {
+                    field: "bands",
+                    reason: "--bands and --rows go together".into(),
+                })
+            }
+        }
+        if self.id_field.is_empty() || self.text_field.is_empty() {
+            return Err(Error::Params {
+                field: "id-field",
+                reason: "field names must not be empty".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Params::default().validate().unwrap();
+    }
+
+    #[test]
+    fn shingle_parses() {
+        assert_eq!("word:3".parse::<Shingle>().unwrap(), Shingle::Word(3));
+        assert_eq!("char:7".parse::<Shingle>().unwrap(), Shingle::Char(7));
+        assert!("byte:7".parse::<Shingle>().is_err());
+        assert!("word:x".parse::<Shingle>().is_err());
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let p = Params {
+            threshold: 1.5,
+            ..Params::default()
+        };
+        assert!(p.validate().unwrap_err().to_string().contains("threshold"));
+        let p = Params {
+            bands: Some(20),
+            rows: Some(10),
+            ..Params::default()
+        };
+        assert!(p.validate().unwrap_err().to_string().contains("bands"));
+    }
+}

@@ -1,0 +1,158 @@
+//! Normalized text → shingle hashes (u64), without allocating per shingle.
+//!
+//! A word shingle's hash is a polynomial over the n word hashes, updated in O(1) as the window
+//! rolls, then mixed with the seed. A text shorter than one shingle yields one shingle: all its
+//! words (so every non-empty text has a signature). An empty text yields none.
+
+use crate::hash::{hash_bytes, mix64};
+use crate::normalize::for_each_word;
+use crate::params::Shingle;
+
+/// Odd multiplier of the rolling polynomial.
+const P: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Reusable buffers for shingling one text after another on one thread.
+#[derive(Debug, Default)]
+pub struct Shingler {
+    words: Vec<u64>,
+    scratch: Vec<u8>,
+    text: String,
+}
+
+impl Shingler {
+    /// Calls `f` with each shingle hash of `text` (repeats included, in text order).
+    /// Returns the number of shingles produced.
+    pub fn for_each(&mut self, text: &str, kind: Shingle, seed: u64, mut f: impl FnMut(u64)) -> usize {
+        match kind {
+            Shingle::Word(n) => {
+                self.words.clear();
+                let words = &mut self.words;
+                for_each_word(text, &mut self.scratch, |w| words.push(hash_bytes(w, seed)));
+                word_shingles(&self.words, n, seed, f)
+            }
+            Shingle::Char(n) => {
+                self.text.clear();
+                let out = &mut self.text;
+                for_each_word(text, &mut self.scratch, |w| {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(std::str::from_utf8(w).expect("words are built from whole chars"));
+                });
+                let s = self.text.as_str();
+                if s.is_empty() {
+                    return 0;
+                }
+                let starts: Vec<usize> = s.char_indices().map(|(i, _)| i).collect();
+                if starts.len() <= n {
+                    f(hash_bytes(s.as_bytes(), seed));
+                    return 1;
+                }
+                let mut count = 0;
+                for i in 0..=starts.len() - n {
+                    let end = starts.get(i + n).copied().unwrap_or(s.len());
+                    f(hash_bytes(&s.as_bytes()[starts[i]..end], seed));
+                    count += 1;
+                }
+                count
+            }
+        }
+    }
+
+    /// The sorted, deduplicated shingle set of `text`.
+    pub fn set(&mut self, text: &str, kind: Shingle, seed: u64) -> Vec<u64> {
+        let mut out = Vec::new();
+        self.for_each(text, kind, seed, |h| out.push(h));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64)) -> usize {
+    let salt = mix64(seed ^ 0x5348_494E_474C_4500);
+    if words.is_empty() {
+        return 0;
+    }
+    if words.len() < n {
+        // A short text is one shingle of all its words; its length is mixed in so that it cannot
+        // equal a full-length shingle.
+        let h = words
+            .iter()
+            .fold(words.len() as u64, |h, &w| h.wrapping_mul(P).wrapping_add(w));
+        f(mix64(h ^ salt));
+        return 1;
+    }
+    // P^(n-1), to take the oldest word out of the window.
+    let top = (1..n).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let mut h = words[..n].iter().fold(0u64, |h, &w| h.wrapping_mul(P).wrapping_add(w));
+    f(mix64(h ^ salt));
+    for i in n..words.len() {
+        h = h
+            .wrapping_sub(words[i - n].wrapping_mul(top))
+            .wrapping_mul(P)
+            .wrapping_add(words[i]);
+        f(mix64(h ^ salt));
+    }
+    words.len() - n + 1
+}
+
+/// |A ∩ B| of two sorted, deduplicated sets.
+pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(text: &str, kind: Shingle) -> Vec<u64> {
+        Shingler::default().set(text, kind, 7)
+    }
+
+    #[test]
+    fn rolling_equals_direct() {
+        // Same 5-gram at different positions and in different texts hashes the same.
+        let a = set("one two three four five", Shingle::Word(5));
+        let b = set("zero one two three four five six", Shingle::Word(5));
+        assert_eq!(a.len(), 1);
+        assert_eq!(b.len(), 3);
+        assert!(b.contains(&a[0]));
+    }
+
+    #[test]
+    fn counts_and_short_texts() {
+        assert_eq!(set("a b c d e f g", Shingle::Word(5)).len(), 3);
+        assert_eq!(set("a b", Shingle::Word(5)).len(), 1);
+        assert_ne!(set("a b", Shingle::Word(5)), set("a b c", Shingle::Word(5)));
+        assert!(set("  ..  ", Shingle::Word(5)).is_empty());
+        assert_eq!(set("abcdefgh", Shingle::Char(7)).len(), 2);
+        assert_eq!(set("abc", Shingle::Char(7)).len(), 1);
+    }
+
+    #[test]
+    fn normalization_applies() {
+        assert_eq!(
+            set("The CAT, sat on the mat!", Shingle::Word(3)),
+            set("the cat sat on the mat", Shingle::Word(3))
+        );
+    }
+
+    #[test]
+    fn intersection() {
+        assert_eq!(intersection_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
+        assert_eq!(intersection_len(&[], &[1]), 0);
+    }
+}
