@@ -24,6 +24,8 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Score a clustering against ground truth (pairwise and B-cubed P/R/F1, adjusted Rand index).
     Eval(EvalArgs),
+    /// Cluster news into stories, find reprinted wire copy, and diff each variant sentence by sentence.
+    Stories(StoriesArgs),
     /// Print the default parameters as JSON.
     Params,
 }
@@ -134,4 +136,59 @@ pub struct EvalArgs {
     /// Print the scores as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Output format of `stories`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text (for humans; colour only on a terminal).
+    Text,
+    /// JSON (for computers; stable order, documented in the README).
+    Json,
+    /// One self-contained HTML page (for a browser).
+    Html,
+}
+
+/// `storydup stories`.
+#[derive(Debug, Args)]
+pub struct StoriesArgs {
+    /// Input: .jsonl (plain, .gz or .zst), a folder of .txt files, or - for standard input.
+    /// With none, the five built-in seed reports.
+    pub inputs: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// JSON field holding the record id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON field holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// JSON field holding the headline (optional in each record).
+    #[arg(long, default_value = "title")]
+    pub title_field: String,
+    /// JSON field holding the date, YYYY-MM-DD... (optional in each record).
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// JSON field holding the outlet or site (optional; used to recognise site furniture).
+    #[arg(long, default_value = "source")]
+    pub source_field: String,
+    /// Cosine of two groups' summed TF-IDF vectors at which they form one story.
+    #[arg(long, default_value_t = storydup::story::StoryParams::default().threshold)]
+    pub threshold: f64,
+    /// Least average cosine of their article pairs for two groups to merge.
+    #[arg(long, default_value_t = storydup::story::StoryParams::default().min_average)]
+    pub min_average: f64,
+    /// Never link articles dated more than this many days apart.
+    #[arg(long)]
+    pub date_window: Option<i64>,
+    /// Records larger than this many bytes are an error.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_doc_bytes: usize,
+    /// Worker threads (default: one per core). Output is the same for any number.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
 }

@@ -198,7 +198,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                     &params.text_field,
                     params.max_doc_bytes,
                 )
-                .map_err(|p| (None, p))?;
+                // A .txt record's id is its path, known even when its bytes are bad.
+                .map_err(|p| (src.txt_id.clone(), p))?;
                 let mut sig = vec![u32::MAX; params.num_perm];
                 let n = shingler.for_each(&parsed.text, params.shingle, params.seed, |h| {
                     hasher.update(&mut sig, h)

@@ -180,10 +180,38 @@ fn read_lines(path: &Path, mut f: impl FnMut(u64, Value) -> std::result::Result<
     Ok(())
 }
 
+/// The stories' document lists when `path` is a stories report, else None.
+fn read_stories_report(path: &Path) -> Option<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    if !text.trim_start().starts_with('{') || text.lines().filter(|l| !l.trim().is_empty()).count() < 2 {
+        return None;
+    }
+    let v: Value = serde_json::from_str(&text).ok()?;
+    let stories = v.get("stories")?.as_array()?;
+    Some(
+        stories
+            .iter()
+            .map(|s| {
+                s.get("documents")
+                    .and_then(Value::as_array)
+                    .map(|d| d.iter().filter_map(id_string).collect())
+                    .unwrap_or_default()
+            })
+            .collect(),
+    )
+}
+
+fn read_lines_unless_report(path: &Path, f: impl FnMut(u64, Value) -> std::result::Result<(), String>) -> Result<()> {
+    if read_stories_report(path).is_some() {
+        return Ok(());
+    }
+    read_lines(path, f)
+}
+
 /// Reads both files and scores them.
 ///
-/// `pred` is either a `clusters.jsonl` of `storydup dedup` (`{"cluster", "members"}` lines) or
-/// any `{"id", "cluster"}` JSONL.
+/// `pred` is a `clusters.jsonl` of `storydup dedup` (`{"cluster", "members"}` lines), a
+/// `storydup stories --format json` report, or any `{"id", "cluster"}` JSONL.
 ///
 /// # Errors
 /// A file is missing or a line is not of either form.
@@ -221,7 +249,18 @@ pub fn evaluate(truth_path: &Path, pred_path: &Path) -> Result<Scores> {
     let mut pred: Vec<u64> = (0..n as u64).map(|i| (1 << 41) + i).collect();
     let mut unknown = 0usize;
     let mut pred_labels: AHashMap<String, u64> = AHashMap::new();
-    read_lines(pred_path, |_, v| {
+    // A `storydup stories --format json` report: one JSON object holding `stories`.
+    if let Some(stories) = read_stories_report(pred_path) {
+        for (label, docs) in stories.into_iter().enumerate() {
+            for id in docs {
+                match ids.get(&id) {
+                    Some(&i) => pred[i] = label as u64,
+                    None => unknown += 1,
+                }
+            }
+        }
+    }
+    read_lines_unless_report(pred_path, |_, v| {
         if let Some(members) = v.get("members").and_then(Value::as_array) {
             let len = pred_labels.len() as u64;
             let key = v

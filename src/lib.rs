@@ -24,9 +24,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod article;
+pub mod boilerplate;
 pub mod cluster;
 pub mod corpus;
 pub mod dedup;
+pub mod diff;
 pub mod error;
 pub mod eval;
 pub mod hash;
@@ -34,8 +37,14 @@ pub mod lsh;
 pub mod minhash;
 pub mod normalize;
 pub mod params;
+pub mod passage;
+pub mod render;
 pub mod report;
+pub mod sentence;
 pub mod shingle;
+pub mod stories;
+pub mod story;
+pub mod terms;
 pub mod verify;
 
 pub use error::{Error, Result};

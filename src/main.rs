@@ -39,6 +39,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             progress.finish();
             printer.summary(&summary, &args.out);
         }
+        Command::Stories(args) => {
+            if let Some(n) = args.threads {
+                rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
+            }
+            printer.stories(&args)?;
+        }
         Command::Eval(args) => {
             let scores = storydup::eval::evaluate(&args.truth, &args.pred)?;
             printer::print_scores(&scores, args.json)?;

@@ -55,6 +55,66 @@ impl Printer {
     }
 }
 
+impl Printer {
+    /// Runs `stories` and writes the report where and how the arguments say.
+    pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
+        use crate::cli::Format;
+        let seed = storydup::Params::default().seed;
+        let articles = if args.inputs.is_empty() {
+            storydup::article::seeds(seed)
+        } else {
+            let fields = storydup::article::Fields {
+                id: args.id_field.clone(),
+                text: args.text_field.clone(),
+                title: args.title_field.clone(),
+                date: args.date_field.clone(),
+                source: args.source_field.clone(),
+            };
+            storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, seed)?
+        };
+        let params = storydup::story::StoryParams {
+            threshold: args.threshold,
+            min_average: args.min_average,
+            date_window_days: args.date_window,
+        };
+        let t = std::time::Instant::now();
+        let (report, articles) = storydup::stories::run(articles, &params, seed);
+        let colour = args.output.is_none() && std::io::stdout().is_terminal();
+        let body = match args.format {
+            Format::Text => storydup::render::text(&report, colour),
+            Format::Json => storydup::render::json(&report),
+            Format::Html => storydup::render::html(&report, &articles),
+        };
+        match &args.output {
+            Some(path) => {
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let name = path
+                    .file_name()
+                    .ok_or("--output names no file")?
+                    .to_string_lossy()
+                    .into_owned();
+                let mut out = storydup::report::Output::create(dir, &name)?;
+                out.write(body.as_bytes())?;
+                out.finish()?.commit()?;
+            }
+            None => std::io::stdout().lock().write_all(body.as_bytes())?,
+        }
+        if !self.quiet {
+            let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
+            eprintln!(
+                "storydup: {} articles in {:.2} s ({})",
+                report.num_documents,
+                t.elapsed().as_secs_f64(),
+                stages.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Progress bar behind the library's [`Observer`].
 pub struct Progress {
     bar: ProgressBar,

@@ -1,0 +1,186 @@
+//! The `stories` pipeline: articles → furniture masked → reused passages and syndication
+//! groups → stories → variants, gathered in one [`Report`].
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::article::Article;
+use crate::boilerplate;
+use crate::diff::{group_variants, story_variant, VariantDiff};
+use crate::passage::{self, Reprint};
+use crate::story::{self, StoryParams};
+
+/// Stories larger than this get no per-article variants outside syndication groups (the
+/// comparison is quadratic in the story's sentences); groups always get them.
+pub const MAX_STORY_VARIANTS: usize = 40;
+
+/// One side of a passage.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PassageSide {
+    /// Record id.
+    pub id: String,
+    /// Byte offset where the passage starts in the article's text.
+    pub start: usize,
+    /// Byte offset where it ends.
+    pub end: usize,
+    /// Its sentence indices.
+    pub sentences: Vec<u32>,
+}
+
+/// A reused passage located in two articles.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PassageOut {
+    /// Where it is in each article.
+    pub documents: [PassageSide; 2],
+    /// Its length in words (in the first article).
+    pub words: u32,
+    /// The passage as the first article has it.
+    pub text: String,
+}
+
+/// A syndication group: articles that share reprinted copy.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Group {
+    /// Number of the group within the report.
+    pub id: usize,
+    /// Record ids, in input order.
+    pub documents: Vec<String>,
+    /// The record id of the fullest copy, which the others are compared with.
+    pub reference: String,
+    /// The reused passages between pairs of members.
+    pub passages: Vec<PassageOut>,
+}
+
+/// One story.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Story {
+    /// Number of the story (stories are ordered by their first article in input order).
+    pub id: usize,
+    /// Headline of its earliest article, or its most characteristic words.
+    pub label: String,
+    /// Record ids, in input order.
+    pub documents: Vec<String>,
+    /// Syndication groups inside the story.
+    pub groups: Vec<Group>,
+    /// Per article: shared, rewritten, added and dropped sentences.
+    pub variants: Vec<VariantDiff>,
+}
+
+/// Everything `storydup stories` reports.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// storydup's version.
+    pub version: &'static str,
+    /// The parameters.
+    pub params: StoryParams,
+    /// Number of articles read.
+    pub num_documents: usize,
+    /// Every article is in exactly one story.
+    pub stories: Vec<Story>,
+    /// Wall time per stage in seconds (not part of the JSON, which stays byte-identical).
+    #[serde(skip)]
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Runs the stories pipeline over `articles`.
+pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Report, Vec<Article>) {
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let vecs = story::vectors(&articles, seed);
+    let furniture = boilerplate::mark(&mut articles, &vecs);
+    let reprints = passage::reprints(&articles, &furniture);
+    let groups = passage::groups(articles.len(), &reprints);
+    timings.push(("passages", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let clusters = story::stories(&articles, &vecs, &groups, params);
+    timings.push(("stories", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let mut group_of = vec![usize::MAX; articles.len()];
+    for (gi, g) in groups.iter().enumerate() {
+        for &m in g {
+            group_of[m as usize] = gi;
+        }
+    }
+    let key = |d: u32| articles[d as usize].key.clone();
+    let mut stories = Vec::with_capacity(clusters.len());
+    let mut next_group = 0;
+    for (sid, members) in clusters.iter().enumerate() {
+        let mut story_groups = Vec::new();
+        let mut variants = Vec::new();
+        let mut gids: Vec<usize> = members
+            .iter()
+            .map(|&m| group_of[m as usize])
+            .filter(|&g| g != usize::MAX)
+            .collect();
+        gids.sort_unstable();
+        gids.dedup();
+        for gi in gids {
+            let g = &groups[gi];
+            let pair_reprints: Vec<Reprint> = reprints
+                .iter()
+                .filter(|r| g.binary_search(&r.a).is_ok() && g.binary_search(&r.b).is_ok())
+                .cloned()
+                .collect();
+            let passages = pair_reprints
+                .iter()
+                .flat_map(|r| r.passages.iter())
+                .map(|p| PassageOut {
+                    documents: [
+                        PassageSide {
+                            id: key(p.a),
+                            start: p.span_a.0,
+                            end: p.span_a.1,
+                            sentences: p.sentences_a.clone(),
+                        },
+                        PassageSide {
+                            id: key(p.b),
+                            start: p.span_b.0,
+                            end: p.span_b.1,
+                            sentences: p.sentences_b.clone(),
+                        },
+                    ],
+                    words: p.words,
+                    text: articles[p.a as usize].text[p.span_a.0..p.span_a.1].to_string(),
+                })
+                .collect();
+            let reference = crate::diff::reference(g, &pair_reprints);
+            variants.extend(group_variants(&articles, g, &pair_reprints));
+            story_groups.push(Group {
+                id: next_group,
+                documents: g.iter().map(|&d| key(d)).collect(),
+                reference: key(reference),
+                passages,
+            });
+            next_group += 1;
+        }
+        if members.len() >= 2 && members.len() <= MAX_STORY_VARIANTS {
+            for &m in members.iter().filter(|&&m| group_of[m as usize] == usize::MAX) {
+                variants.push(story_variant(&articles, m, members));
+            }
+        }
+        let order = |id: &str| {
+            members
+                .iter()
+                .position(|&m| articles[m as usize].key == id)
+                .unwrap_or(usize::MAX)
+        };
+        variants.sort_by_key(|v| order(&v.document));
+        stories.push(Story {
+            id: sid,
+            label: story::label(&articles, members, seed),
+            documents: members.iter().map(|&m| key(m)).collect(),
+            groups: story_groups,
+            variants,
+        });
+    }
+    timings.push(("variants", t.elapsed().as_secs_f64()));
+    let report = Report {
+        version: env!("CARGO_PKG_VERSION"),
+        params: params.clone(),
+        num_documents: articles.len(),
+        stories,
+        timings,
+    };
+    (report, articles)
+}
