@@ -200,10 +200,14 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                 )
                 // A .txt record's id is its path, known even when its bytes are bad.
                 .map_err(|p| (src.txt_id.clone(), p))?;
+                // The distinct shingles: sizes must be set sizes, as containment and the estimate
+                // filter read them (a passage repeated within a record counts once).
+                let set = shingler.set(&parsed.text, params.shingle, params.seed);
                 let mut sig = vec![u32::MAX; params.num_perm];
-                let n = shingler.for_each(&parsed.text, params.shingle, params.seed, |h| {
-                    hasher.update(&mut sig, h)
-                });
+                for &h in &set {
+                    hasher.update(&mut sig, h);
+                }
+                let n = set.len();
                 if n == 0 {
                     return Err((
                         Some(parsed.key.into_owned()),

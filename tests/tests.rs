@@ -1,1 +1,10 @@
-mod cli_smoke;
+//! Integration and property tests of storydup. They run the real binary over fixtures built from
+//! the five news reports in `seeds/`, each test in a fresh temporary folder.
+
+mod dedup_cli;
+mod determinism;
+mod eval_cli;
+mod input_errors;
+mod input_formats;
+mod properties;
+mod util;

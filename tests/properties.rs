@@ -1,0 +1,354 @@
+//! Property tests: the MinHash estimate within its statistical bound, clusters independent of
+//! input order, union-find and `cluster::assemble` against naive connected components, and every
+//! record accounted for in random mixes of good and bad lines. Case counts are small: most
+//! cases run the binary.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use storydup::cluster::{assemble, Edge, Measure, Rule, Similarity, UnionFind};
+use storydup::hash::mix64;
+use storydup::minhash::{estimate_jaccard, MinHasher};
+
+use crate::util::*;
+
+// ---------------------------------------------------------------------------------------------
+// (1) MinHash.
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Sets with `shared` common elements and `only_a`, `only_b` of their own have Jaccard
+    /// shared / (shared + only_a + only_b); the estimate from `num_perm` slots has standard error
+    /// sqrt(J(1 − J)/num_perm) and must stay within five of them (plus slack for 32-bit ties).
+    #[test]
+    fn minhash_estimate_stays_within_its_bound(
+        shared in 0usize..600,
+        only_a in 0usize..600,
+        only_b in 0usize..600,
+        num_perm in prop::sample::select(vec![32usize, 64, 128, 256]),
+        seed in any::<u64>(),
+        base in any::<u64>(),
+    ) {
+        prop_assume!(shared + only_a > 0 && shared + only_b > 0);
+        // Distinct, well-mixed elements (mix64 is a bijection), like the shingle hashes.
+        let el = |k: usize| mix64(base.wrapping_add(k as u64));
+        let common: Vec<u64> = (0..shared).map(el).collect();
+        let mut a = common.clone();
+        a.extend((shared..shared + only_a).map(el));
+        let mut b = common;
+        b.extend((shared + only_a..shared + only_a + only_b).map(el));
+        let j = shared as f64 / (shared + only_a + only_b) as f64;
+
+        let h = MinHasher::new(num_perm, seed);
+        let (sa, sb) = (h.sign(&a), h.sign(&b));
+        prop_assert_eq!(sa.len(), num_perm);
+        let est = estimate_jaccard(&sa, &sb);
+        let bound = 5.0 * (j * (1.0 - j) / num_perm as f64).sqrt() + 2.0 / num_perm as f64;
+        prop_assert!((est - j).abs() <= bound, "J = {}, estimate {} from {} slots, bound {}", j, est, num_perm, bound);
+
+        // A signature depends on the set only: order and repeats change nothing.
+        let mut shuffled: Vec<u64> = a.iter().rev().copied().collect();
+        shuffled.extend(a.iter().take(7));
+        prop_assert_eq!(h.sign(&shuffled), sa);
+    }
+}
+
+#[test]
+fn minhash_estimate_is_unbiased_on_average() {
+    // Over many seeds the mean estimate converges on J: a biased family of permutations (too few
+    // distinct slopes, a constant offset) would drift from it by far more than 0.01.
+    let el = |k: u64| mix64(0xC0FFEE + k);
+    let a: Vec<u64> = (0..300).map(el).collect();
+    let b: Vec<u64> = (100..400).map(el).collect(); // J = 200 / 400
+    let runs = 200;
+    let mean = (0..runs)
+        .map(|seed| {
+            let h = MinHasher::new(128, seed);
+            estimate_jaccard(&h.sign(&a), &h.sign(&b))
+        })
+        .sum::<f64>()
+        / runs as f64;
+    // Standard error of the mean: sqrt(0.25 / 128 / 200) ≈ 0.003.
+    assert!((mean - 0.5).abs() < 0.015, "mean estimate {mean}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) Input order.
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Shuffling the records changes which one of a cluster is kept (the first in input order),
+    /// never which records are together.
+    #[test]
+    fn shuffled_input_gives_the_same_clusters(order in Just((0..25usize).collect::<Vec<_>>()).prop_shuffle()) {
+        let (docs, truth) = family_corpus();
+        prop_assert_eq!(docs.len(), 25);
+        let shuffled: Vec<Doc> = order.iter().map(|&i| docs[i].clone()).collect();
+        let env = Env::new();
+        let (input, _) = env.write_docs("in.jsonl", &shuffled);
+        dedup(&[&input], &env.out(), &["-q"]).ok();
+        let o = Outputs::read(&env.out());
+        prop_assert_eq!(o.cluster_sets(), truth);
+        for c in &o.clusters {
+            let members: Vec<String> = c["members"].as_array().unwrap().iter().map(id_of).collect();
+            let first = shuffled.iter().find(|d| members.contains(&d.id)).unwrap();
+            prop_assert_eq!(&c["kept"], first.id.as_str());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) Union-find and assemble.
+
+/// Connected components (of two or more) of `edges` over `members`, naively: repeated BFS.
+fn naive_components(members: &[u32], edges: &[(u32, u32)]) -> BTreeSet<Vec<u32>> {
+    let mut adj: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &(a, b) in edges {
+        adj.entry(a).or_default().push(b);
+        adj.entry(b).or_default().push(a);
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = BTreeSet::new();
+    for &m in members {
+        if !seen.insert(m) {
+            continue;
+        }
+        let mut comp = vec![m];
+        let mut stack = vec![m];
+        while let Some(x) = stack.pop() {
+            for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
+                if seen.insert(y) {
+                    comp.push(y);
+                    stack.push(y);
+                }
+            }
+        }
+        comp.sort_unstable();
+        if comp.len() >= 2 {
+            out.insert(comp);
+        }
+    }
+    out
+}
+
+/// A raw edge: two member indexes, two numbers the similarities are made of, which end is smaller.
+type RawEdge = (usize, usize, f64, f64, bool);
+
+/// Sorted distinct document numbers, and edges between them given as index pairs.
+fn graph() -> impl Strategy<Value = (Vec<u32>, Vec<RawEdge>)> {
+    (1usize..40).prop_flat_map(|n| {
+        (
+            prop::collection::vec(1u32..50, n).prop_map(|gaps| {
+                gaps.iter()
+                    .scan(0u32, |acc, g| {
+                        *acc += g;
+                        Some(*acc)
+                    })
+                    .collect::<Vec<u32>>()
+            }),
+            prop::collection::vec((0..n, 0..n, 0.0f64..1.0, 0.0f64..1.0, any::<bool>()), 0..60),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn union_find_agrees_with_naive_components(
+        n in 1usize..60,
+        pairs in prop::collection::vec((0u32..60, 0u32..60), 0..80),
+    ) {
+        let pairs: Vec<(u32, u32)> = pairs.into_iter().map(|(a, b)| (a % n as u32, b % n as u32)).collect();
+        let mut uf = UnionFind::new(n);
+        for &(a, b) in &pairs {
+            uf.union(a, b);
+        }
+        let members: Vec<u32> = (0..n as u32).collect();
+        let naive = naive_components(&members, &pairs);
+        for x in 0..n as u32 {
+            let comp = naive.iter().find(|c| c.contains(&x));
+            // The root is the smallest member of the component.
+            prop_assert_eq!(uf.find(x), comp.map_or(x, |c| c[0]));
+        }
+    }
+
+    /// Clusters are the connected components of the edges; each keeps one record and accounts
+    /// for every other with a removal whose stated similarity was measured.
+    #[test]
+    fn assemble_agrees_with_naive_components((members, raw) in graph(), containment in any::<bool>()) {
+        let t = 0.8;
+        let rule = Rule { threshold: t, containment };
+        // Turn the raw pairs into edges that pass the rule (as verify gives assemble).
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (i, j, x, y, first_smaller) in raw {
+            if i == j {
+                continue;
+            }
+            let (a, b) = (members[i.min(j)], members[i.max(j)]);
+            if !seen.insert((a, b)) {
+                continue;
+            }
+            // Jaccard duplicates, and (with containment) pairs that pass by containment only.
+            let sim = if containment && x < 0.4 {
+                Similarity { jaccard: x, containment: t + y * (1.0 - t) }
+            } else {
+                Similarity { jaccard: t + x * (1.0 - t), containment: 1.0 }
+            };
+            prop_assert!(rule.passes(&sim).is_some());
+            edges.push(Edge { a, b, smaller: if first_smaller { a } else { b }, sim });
+        }
+        let pairs: Vec<(u32, u32)> = edges.iter().map(|e| (e.a, e.b)).collect();
+        // Pairs without an edge measure below the threshold.
+        let below = Similarity { jaccard: 0.1, containment: 0.2 };
+        let clusters = assemble(&members, &edges, &rule, |a, b| {
+            assert!(a < b && !pairs.contains(&(a, b)), "measure is called for pairs without an edge only");
+            below
+        });
+
+        let got: BTreeSet<Vec<u32>> = clusters.iter().map(|c| c.members.clone()).collect();
+        prop_assert_eq!(got.len(), clusters.len(), "a cluster listed twice");
+        prop_assert_eq!(&got, &naive_components(&members, &pairs));
+
+        let edge = |x: u32, y: u32| edges.iter().find(|e| (e.a, e.b) == (x.min(y), x.max(y)));
+        for c in &clusters {
+            prop_assert!(c.members.windows(2).all(|w| w[0] < w[1]), "members in input order");
+            prop_assert!(c.members.contains(&c.kept));
+            if !containment {
+                prop_assert_eq!(c.kept, c.members[0], "the first record is kept");
+            }
+            // A contained record is never kept while a record not contained exists.
+            let contained = |d: u32| containment && edges.iter().any(|e| {
+                e.smaller == d && c.members.contains(&e.a) && matches!(rule.passes(&e.sim), Some((Measure::Containment, _)))
+            });
+            if c.members.iter().any(|&d| !contained(d)) {
+                prop_assert!(!contained(c.kept), "kept {} is contained in another member", c.kept);
+            }
+            let removed: Vec<u32> = c.removals.iter().map(|r| r.doc).collect();
+            let others: Vec<u32> = c.members.iter().copied().filter(|&d| d != c.kept).collect();
+            prop_assert_eq!(removed, others, "every other member is removed once, in order");
+            for r in &c.removals {
+                prop_assert_eq!(r.duplicate_of, c.kept);
+                let e = edge(r.doc, r.matched);
+                prop_assert!(e.is_some(), "{} is stated against {}, with which it has no edge", r.doc, r.matched);
+                let (m, s) = rule.passes(&e.unwrap().sim).unwrap();
+                prop_assert_eq!((r.measure, r.similarity), (m, s), "the stated similarity is the edge's");
+                prop_assert!(r.similarity >= t);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) Accounting under --on-error skip.
+
+/// One input line of a random mix.
+#[derive(Debug, Clone, Copy)]
+enum Line {
+    /// A report (seed, edit): edits of one seed may be duplicates of each other.
+    Good(usize, usize),
+    /// A good text under the id of an earlier good line.
+    ReusedId(usize),
+    Malformed,
+    InvalidUtf8,
+    MissingText,
+    NumberText,
+    MissingId,
+    Empty,
+    TooLarge,
+    NotObject,
+    Nul,
+    /// Not a record at all.
+    Blank,
+}
+
+fn line_strategy() -> impl Strategy<Value = Line> {
+    prop_oneof![
+        6 => (0usize..5, 0usize..4).prop_map(|(s, e)| Line::Good(s, e)),
+        1 => (0usize..100).prop_map(Line::ReusedId),
+        1 => Just(Line::Malformed),
+        1 => Just(Line::InvalidUtf8),
+        1 => Just(Line::MissingText),
+        1 => Just(Line::NumberText),
+        1 => Just(Line::MissingId),
+        1 => Just(Line::Empty),
+        1 => Just(Line::TooLarge),
+        1 => Just(Line::NotObject),
+        1 => Just(Line::Nul),
+        1 => Just(Line::Blank),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn every_record_is_kept_removed_or_rejected(
+        mix in prop::collection::vec((line_strategy(), any::<bool>()), 0..40),
+        bom in any::<bool>(),
+    ) {
+        let s = seeds();
+        // Texts well under the limit; TooLarge lines are over it.
+        let max = 2500usize;
+        let text = |seed: usize, edit: usize| {
+            let t = head(&s[seed].1, 200);
+            if edit == 0 { t } else { change_words(&t, edit, edit * 17) }
+        };
+        let mut bytes: Vec<u8> = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+        let mut expected_rejects: Vec<(u64, String)> = Vec::new();
+        let mut good_ids: Vec<String> = Vec::new();
+        let mut records = 0u64;
+        for (n, &(kind, crlf)) in mix.iter().enumerate() {
+            let line_no = n as u64 + 1;
+            let id = format!("r{line_no}");
+            let (line, reject): (Vec<u8>, Option<&str>) = match kind {
+                Line::Good(seed, edit) => (Doc::new(&id, text(seed, edit)).line().into_bytes(), None),
+                Line::ReusedId(k) if !good_ids.is_empty() => {
+                    let reused = &good_ids[k % good_ids.len()];
+                    (Doc::new(reused, text(k % 5, 1)).line().into_bytes(), Some("duplicate_id"))
+                }
+                Line::ReusedId(k) => (Doc::new(&id, text(k % 5, 2)).line().into_bytes(), None),
+                Line::Malformed => (format!("{{\"id\":\"{id}\",\"text\":\"Kursk\"").into_bytes(), Some("malformed_json")),
+                Line::InvalidUtf8 => ([format!("{{\"id\":\"{id}\",\"text\":\"Andr").as_bytes(), b"\xe9 Ballin\"}"].concat(), Some("invalid_utf8")),
+                Line::MissingText => (format!("{{\"id\":\"{id}\"}}").into_bytes(), Some("missing_text")),
+                Line::NumberText => (format!("{{\"id\":\"{id}\",\"text\":5}}").into_bytes(), Some("bad_text")),
+                Line::MissingId => (format!("{{\"text\":{:?}}}", "Kursk region").into_bytes(), Some("missing_id")),
+                Line::Empty => (format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(), Some("empty")),
+                Line::TooLarge => (Doc::new(&id, s[n % 5].1.clone()).line().into_bytes(), Some("too_large")),
+                Line::NotObject => (b"[\"Kursk\"]".to_vec(), Some("not_an_object")),
+                Line::Nul => (format!("{{\"id\":\"{id}\",\"text\":\"a\0b\"}}").into_bytes(), Some("malformed_json")),
+                Line::Blank => (b"   ".to_vec(), None),
+            };
+            if !matches!(kind, Line::Blank) {
+                records += 1;
+            }
+            match reject {
+                Some(k) => expected_rejects.push((line_no, k.to_string())),
+                None if !matches!(kind, Line::Blank) => good_ids.push(id),
+                None => {}
+            }
+            if matches!(kind, Line::TooLarge) {
+                prop_assert!(line.len() > max);
+            } else {
+                prop_assert!(line.len() <= max);
+            }
+            bytes.extend_from_slice(&line);
+            bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        }
+        let env = Env::new();
+        let input = env.write("mix.jsonl", &bytes);
+        dedup(&[&input], &env.out(), &["-q", "--on-error", "skip", "--max-doc-bytes", &max.to_string()]).ok();
+        // Outputs::read checks input = kept + removed + rejected against the files.
+        let o = Outputs::read(&env.out());
+        prop_assert_eq!(o.summary["input"].as_u64().unwrap(), records);
+        prop_assert_eq!(o.rejected_kinds(), expected_rejects);
+        let mut accepted: Vec<String> = o.kept_ids();
+        accepted.extend(o.removed_ids());
+        accepted.sort();
+        good_ids.sort();
+        prop_assert_eq!(accepted, good_ids);
+    }
+}
