@@ -10,6 +10,7 @@
 //! article of a story is compared with the other articles of the story: shared sentences are
 //! mostly common quotations, and nothing is dropped, since there is no common copy.
 
+use ahash::AHashMap;
 use serde::Serialize;
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
@@ -96,20 +97,71 @@ fn sref(a: &Article, i: usize) -> SentenceRef {
     }
 }
 
-/// Ids of the articles among `others` that have a sentence matching `a`'s sentence `i`.
-fn holders(articles: &[Article], a: u32, i: usize, others: &[u32]) -> Vec<String> {
-    let s = &articles[a as usize].sentences[i];
-    others
-        .iter()
-        .filter(|&&o| o != a)
-        .filter(|&&o| {
-            articles[o as usize]
-                .sentences
-                .iter()
-                .any(|t| t.key == s.key || gram_jaccard(&s.grams, &t.grams) >= SENTENCE_MATCH)
-        })
-        .map(|&o| articles[o as usize].key.clone())
-        .collect()
+/// An inverted index of the 3-grams of the sentences of a few articles (a group or a story), so
+/// that each sentence is compared only with the sentences that share a 3-gram with it.
+pub struct Index<'a> {
+    articles: &'a [Article],
+    postings: AHashMap<u64, Vec<(u32, u32)>>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes the sentences of `members`.
+    pub fn new(articles: &'a [Article], members: &[u32]) -> Index<'a> {
+        let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
+        for &d in members {
+            for (i, s) in articles[d as usize].sentences.iter().enumerate() {
+                for &g in &s.grams {
+                    postings.entry(g).or_default().push((d, i as u32));
+                }
+            }
+        }
+        Index { articles, postings }
+    }
+
+    /// Sentences of other members with 3-gram Jaccard ≥ [`REWRITE_MIN`] to sentence `i` of `d`:
+    /// (article, sentence, Jaccard), most similar first (ties: input order).
+    pub fn similar(&self, d: u32, i: usize) -> Vec<(u32, u32, f64)> {
+        let s = &self.articles[d as usize].sentences[i];
+        let mut cands: Vec<(u32, u32)> = s
+            .grams
+            .iter()
+            .filter_map(|g| self.postings.get(g))
+            .flatten()
+            .copied()
+            .filter(|c| c.0 != d)
+            .collect();
+        cands.sort_unstable();
+        cands.dedup();
+        let mut out: Vec<(u32, u32, f64)> = cands
+            .into_iter()
+            .map(|(o, k)| {
+                (
+                    o,
+                    k,
+                    gram_jaccard(&s.grams, &self.articles[o as usize].sentences[k as usize].grams),
+                )
+            })
+            .filter(|c| c.2 >= REWRITE_MIN)
+            .collect();
+        out.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        out
+    }
+
+    /// Ids of the other members that have sentence `i` of `d` (same words, or 3-gram Jaccard ≥
+    /// [`SENTENCE_MATCH`]), in input order.
+    pub fn holders(&self, d: u32, i: usize) -> Vec<String> {
+        let mut docs: Vec<u32> = self
+            .similar(d, i)
+            .into_iter()
+            .filter(|c| c.2 >= SENTENCE_MATCH)
+            .map(|c| c.0)
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs.into_iter()
+            .map(|o| self.articles[o as usize].key.clone())
+            .collect()
+    }
 }
 
 /// The group's reference: the member with the most sentences in reused passages.
@@ -141,6 +193,7 @@ pub fn reference(group: &[u32], reprints: &[Reprint]) -> u32 {
 
 /// Variants of a syndication group.
 pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint]) -> Vec<VariantDiff> {
+    let index = Index::new(articles, group);
     let r = reference(group, reprints);
     let ra = &articles[r as usize];
     // The shared copy: sentences of the reference in any passage.
@@ -167,7 +220,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
             };
             if d == r {
                 for i in 0..da.sentences.len() {
-                    let with = holders(articles, d, i, group);
+                    let with = index.holders(d, i);
                     if with.is_empty() {
                         v.added.push(sref(da, i));
                     } else {
@@ -179,7 +232,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
             let old: Vec<u64> = ra.sentences.iter().map(|s| s.key).collect();
             let new: Vec<u64> = da.sentences.iter().map(|s| s.key).collect();
             let add_or_share = |v: &mut VariantDiff, i: usize| {
-                let with = holders(articles, d, i, group);
+                let with = index.holders(d, i);
                 if with.is_empty() {
                     v.added.push(sref(da, i));
                 } else {
@@ -194,7 +247,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
                         len,
                     } => {
                         for k in 0..len {
-                            let mut with = holders(articles, d, new_index + k, group);
+                            let mut with = index.holders(d, new_index + k);
                             if !with.contains(&ra.key) {
                                 with.insert(0, ra.key.clone());
                             }
@@ -258,8 +311,10 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
         .collect()
 }
 
-/// Variant of an article of a story outside any group, against the story's other articles.
-pub fn story_variant(articles: &[Article], d: u32, story: &[u32]) -> VariantDiff {
+/// Variant of an article of a story outside any group, against the story's other articles
+/// (`index` holds the story's sentences).
+pub fn story_variant(index: &Index<'_>, d: u32, story: &[u32]) -> VariantDiff {
+    let articles = index.articles;
     let da = &articles[d as usize];
     let mut v = VariantDiff {
         document: da.key.clone(),
@@ -274,31 +329,23 @@ pub fn story_variant(articles: &[Article], d: u32, story: &[u32]) -> VariantDiff
         dropped: Vec::new(),
     };
     for (i, s) in da.sentences.iter().enumerate() {
-        let with = holders(articles, d, i, story);
+        let similar = index.similar(d, i);
+        let mut with: Vec<u32> = similar.iter().filter(|c| c.2 >= SENTENCE_MATCH).map(|c| c.0).collect();
         if !with.is_empty() {
+            with.sort_unstable();
+            with.dedup();
+            let with = with.into_iter().map(|o| articles[o as usize].key.clone()).collect();
             v.shared.push(Shared { at: sref(da, i), with });
             continue;
         }
-        let best = story
-            .iter()
-            .filter(|&&o| o != d)
-            .flat_map(|&o| {
-                articles[o as usize]
-                    .sentences
-                    .iter()
-                    .enumerate()
-                    .map(move |(k, t)| (o, k, t))
-            })
-            .map(|(o, k, t)| (o, k, gram_jaccard(&s.grams, &t.grams)))
-            .max_by(|x, y| x.2.total_cmp(&y.2).then(y.0.cmp(&x.0)).then(y.1.cmp(&x.1)));
-        match best {
-            Some((o, k, sim)) if sim >= REWRITE_MIN && s.num_words >= 4 => {
+        match similar.first() {
+            Some(&(o, k, sim)) if s.num_words >= 4 => {
                 let oa = &articles[o as usize];
                 v.rewritten.push(Rewritten {
                     at: sref(da, i),
                     other: oa.key.clone(),
-                    other_sentence: k as u32,
-                    other_text: oa.sentences[k].text(&oa.text).to_string(),
+                    other_sentence: k,
+                    other_text: oa.sentences[k as usize].text(&oa.text).to_string(),
                     similarity: (sim * 1e4).round() / 1e4,
                 });
             }

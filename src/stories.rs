@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::article::Article;
 use crate::boilerplate;
-use crate::diff::{group_variants, story_variant, VariantDiff};
+use crate::diff::{group_variants, story_variant, Index, VariantDiff};
 use crate::passage::{self, Reprint};
 use crate::story::{self, StoryParams};
+use rayon::prelude::*;
 
 /// Stories larger than this get no per-article variants outside syndication groups (the
 /// comparison is quadratic in the story's sentences); groups always get them.
@@ -103,77 +104,95 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
         }
     }
     let key = |d: u32| articles[d as usize].key.clone();
-    let mut stories = Vec::with_capacity(clusters.len());
-    let mut next_group = 0;
-    for (sid, members) in clusters.iter().enumerate() {
-        let mut story_groups = Vec::new();
-        let mut variants = Vec::new();
-        let mut gids: Vec<usize> = members
-            .iter()
-            .map(|&m| group_of[m as usize])
-            .filter(|&g| g != usize::MAX)
-            .collect();
-        gids.sort_unstable();
-        gids.dedup();
-        for gi in gids {
-            let g = &groups[gi];
-            let pair_reprints: Vec<Reprint> = reprints
+    // Group ids follow the order of stories, then of groups inside a story.
+    let story_gids: Vec<Vec<usize>> = clusters
+        .iter()
+        .map(|members| {
+            let mut g: Vec<usize> = members
                 .iter()
-                .filter(|r| g.binary_search(&r.a).is_ok() && g.binary_search(&r.b).is_ok())
-                .cloned()
+                .map(|&m| group_of[m as usize])
+                .filter(|&g| g != usize::MAX)
                 .collect();
-            let passages = pair_reprints
-                .iter()
-                .flat_map(|r| r.passages.iter())
-                .map(|p| PassageOut {
-                    documents: [
-                        PassageSide {
-                            id: key(p.a),
-                            start: p.span_a.0,
-                            end: p.span_a.1,
-                            sentences: p.sentences_a.clone(),
-                        },
-                        PassageSide {
-                            id: key(p.b),
-                            start: p.span_b.0,
-                            end: p.span_b.1,
-                            sentences: p.sentences_b.clone(),
-                        },
-                    ],
-                    words: p.words,
-                    text: articles[p.a as usize].text[p.span_a.0..p.span_a.1].to_string(),
-                })
-                .collect();
-            let reference = crate::diff::reference(g, &pair_reprints);
-            variants.extend(group_variants(&articles, g, &pair_reprints));
-            story_groups.push(Group {
-                id: next_group,
-                documents: g.iter().map(|&d| key(d)).collect(),
-                reference: key(reference),
-                passages,
-            });
-            next_group += 1;
-        }
-        if members.len() >= 2 && members.len() <= MAX_STORY_VARIANTS {
-            for &m in members.iter().filter(|&&m| group_of[m as usize] == usize::MAX) {
-                variants.push(story_variant(&articles, m, members));
+            g.sort_unstable();
+            g.dedup();
+            g
+        })
+        .collect();
+    let mut next = 0;
+    let numbers: Vec<Vec<usize>> = story_gids
+        .iter()
+        .map(|g| {
+            let n: Vec<usize> = (next..next + g.len()).collect();
+            next += g.len();
+            n
+        })
+        .collect();
+    let stories: Vec<Story> = clusters
+        .par_iter()
+        .enumerate()
+        .map(|(sid, members)| {
+            let mut story_groups = Vec::new();
+            let mut variants = Vec::new();
+            for (&gi, &number) in story_gids[sid].iter().zip(&numbers[sid]) {
+                let g = &groups[gi];
+                let pair_reprints: Vec<Reprint> = reprints
+                    .iter()
+                    .filter(|r| g.binary_search(&r.a).is_ok() && g.binary_search(&r.b).is_ok())
+                    .cloned()
+                    .collect();
+                let passages = pair_reprints
+                    .iter()
+                    .flat_map(|r| r.passages.iter())
+                    .map(|p| PassageOut {
+                        documents: [
+                            PassageSide {
+                                id: key(p.a),
+                                start: p.span_a.0,
+                                end: p.span_a.1,
+                                sentences: p.sentences_a.clone(),
+                            },
+                            PassageSide {
+                                id: key(p.b),
+                                start: p.span_b.0,
+                                end: p.span_b.1,
+                                sentences: p.sentences_b.clone(),
+                            },
+                        ],
+                        words: p.words,
+                        text: articles[p.a as usize].text[p.span_a.0..p.span_a.1].to_string(),
+                    })
+                    .collect();
+                let reference = crate::diff::reference(g, &pair_reprints);
+                variants.extend(group_variants(&articles, g, &pair_reprints));
+                story_groups.push(Group {
+                    id: number,
+                    documents: g.iter().map(|&d| key(d)).collect(),
+                    reference: key(reference),
+                    passages,
+                });
             }
-        }
-        let order = |id: &str| {
-            members
-                .iter()
-                .position(|&m| articles[m as usize].key == id)
-                .unwrap_or(usize::MAX)
-        };
-        variants.sort_by_key(|v| order(&v.document));
-        stories.push(Story {
-            id: sid,
-            label: story::label(&articles, members, seed),
-            documents: members.iter().map(|&m| key(m)).collect(),
-            groups: story_groups,
-            variants,
-        });
-    }
+            if members.len() >= 2 && members.len() <= MAX_STORY_VARIANTS {
+                let index = Index::new(&articles, members);
+                for &m in members.iter().filter(|&&m| group_of[m as usize] == usize::MAX) {
+                    variants.push(story_variant(&index, m, members));
+                }
+            }
+            let order = |id: &str| {
+                members
+                    .iter()
+                    .position(|&m| articles[m as usize].key == id)
+                    .unwrap_or(usize::MAX)
+            };
+            variants.sort_by_key(|v| order(&v.document));
+            Story {
+                id: sid,
+                label: story::label(&articles, members, seed),
+                documents: members.iter().map(|&m| key(m)).collect(),
+                groups: story_groups,
+                variants,
+            }
+        })
+        .collect();
     timings.push(("variants", t.elapsed().as_secs_f64()));
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
