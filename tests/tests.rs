@@ -7,4 +7,5 @@ mod eval_cli;
 mod input_errors;
 mod input_formats;
 mod properties;
+mod stories_cli;
 mod util;
