@@ -142,7 +142,7 @@ impl Store {
     }
 }
 
-type Signed = std::result::Result<(String, u32, Vec<u32>), (Option<String>, Problem)>;
+type Signed = std::result::Result<(String, u32), (Option<String>, Problem)>;
 
 /// Runs dedup over `inputs`, writing the outputs into `out_dir`.
 ///
@@ -185,10 +185,13 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         };
         observer.advance(chunk.bytes_read);
         input_bytes += chunk.bytes_read;
+        // Signatures go straight into one flat buffer per chunk: no allocation per record.
+        let mut chunk_sigs = vec![u32::MAX; chunk.items.len() * params.num_perm];
         let signed: Vec<Signed> = chunk
             .items
             .par_iter()
-            .map_init(Shingler::default, |shingler, item| {
+            .zip(chunk_sigs.par_chunks_mut(params.num_perm))
+            .map_init(Shingler::default, |shingler, (item, sig)| {
                 let src = &corpus.sources[item.span.source as usize];
                 let parsed = parse(
                     src,
@@ -200,14 +203,12 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                 )
                 // A .txt record's id is its path, known even when its bytes are bad.
                 .map_err(|p| (src.txt_id.clone(), p))?;
-                // The distinct shingles: sizes must be set sizes, as containment and the estimate
-                // filter read them (a passage repeated within a record counts once).
-                let set = shingler.set(&parsed.text, params.shingle, params.seed);
-                let mut sig = vec![u32::MAX; params.num_perm];
-                for &h in &set {
-                    hasher.update(&mut sig, h);
-                }
-                let n = set.len();
+                // MinHash ignores repeats, so the shingles are signed as they come; their count is
+                // kept as an estimate of the set size (repeats included) for the estimate filter and
+                // --verify estimate. Exact verification measures exact set sizes itself.
+                let shingles = shingler.all(&parsed.text, params.shingle, params.seed);
+                hasher.update_all(sig, shingles);
+                let n = shingles.len();
                 if n == 0 {
                     return Err((
                         Some(parsed.key.into_owned()),
@@ -217,13 +218,13 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                         ),
                     ));
                 }
-                Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32, sig))
+                Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32))
             })
             .collect();
-        for (item, result) in chunk.items.iter().zip(signed) {
+        for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             input_records += 1;
             match result {
-                Ok((key, n, sig)) => {
+                Ok((key, n)) => {
                     let h = hash_bytes(key.as_bytes(), 0);
                     if let Some(first) = store.find(&key, h) {
                         let first_at = corpus.location(&store.spans[first as usize]);
@@ -239,7 +240,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                     store.keys.push(key.into_boxed_str());
                     store.spans.push(item.span);
                     store.sizes.push(n);
-                    store.sigs.extend_from_slice(&sig);
+                    store.sigs.extend_from_slice(sig);
                 }
                 Err((id, problem)) => reject(params, &mut rejected, corpus.location(&item.span), id, problem)?,
             }

@@ -9,19 +9,29 @@
 //! Pure-ASCII text (most of most corpora) takes a byte-level fast path that gives exactly the same
 //! words as the Unicode path (NFKC and lower-casing leave ASCII letters and digits as they are).
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Calls `f` with each normalized word of `text`, in order, as UTF-8 bytes.
 ///
 /// `scratch` is reused between calls so that no word allocates.
-pub fn for_each_word(text: &str, scratch: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+pub fn for_each_word(text: &str, scratch: &mut Vec<u8>, f: impl FnMut(&[u8])) {
     if text.is_ascii() {
         for_each_ascii_word(text.as_bytes(), scratch, f);
         return;
     }
     scratch.clear();
+    // Most non-ASCII news text (curly quotes, accented names) is already NFKC: skip the
+    // decomposition and recomposition when Unicode's quick check says so.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        unicode_words(text.chars(), scratch, f);
+    } else {
+        unicode_words(text.nfkc(), scratch, f);
+    }
+}
+
+fn unicode_words(chars: impl Iterator<Item = char>, scratch: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
     let mut buf = [0u8; 4];
-    for c in text.nfkc() {
+    for c in chars {
         if c.is_alphanumeric() {
             if c.is_ascii() {
                 scratch.push(c.to_ascii_lowercase() as u8);

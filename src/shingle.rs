@@ -17,6 +17,9 @@ pub struct Shingler {
     words: Vec<u64>,
     scratch: Vec<u8>,
     text: String,
+    /// Open-addressing table for [`Shingler::distinct`] (0 marks an empty slot).
+    table: Vec<u64>,
+    distinct: Vec<u64>,
 }
 
 impl Shingler {
@@ -57,6 +60,65 @@ impl Shingler {
                 count
             }
         }
+    }
+
+    /// Every shingle hash of `text`, repeats included, in text order (a reused buffer).
+    pub fn all(&mut self, text: &str, kind: Shingle, seed: u64) -> &[u64] {
+        let mut all = std::mem::take(&mut self.distinct);
+        all.clear();
+        self.for_each(text, kind, seed, |h| all.push(h));
+        self.distinct = all;
+        &self.distinct
+    }
+
+    /// The distinct shingle hashes of `text`, in first-seen order: what signing needs (the set and
+    /// its size) without the cost of sorting, through a reused open-addressing table.
+    pub fn distinct(&mut self, text: &str, kind: Shingle, seed: u64) -> &[u64] {
+        let mut all = std::mem::take(&mut self.distinct);
+        all.clear();
+        self.for_each(text, kind, seed, |h| all.push(h));
+        let want = (all.len() * 2).next_power_of_two().max(16);
+        if self.table.len() < want {
+            self.table = vec![0; want];
+        }
+        let mask = want - 1;
+        let table = &mut self.table[..want];
+        let mut kept = 0;
+        for i in 0..all.len() {
+            // 0 is the empty mark; the one shingle hash equal to 0 is stored as 1 in the table
+            // only (the list keeps the real value).
+            let h = all[i];
+            let key = h.max(1);
+            let mut slot = (mix64(key) as usize) & mask;
+            loop {
+                if table[slot] == 0 {
+                    table[slot] = key;
+                    all[kept] = h;
+                    kept += 1;
+                    break;
+                }
+                if table[slot] == key {
+                    break;
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+        all.truncate(kept);
+        // Clear only what was used, so a long text does not make every later one pay.
+        if want * 8 > kept.max(1) * 64 {
+            table.fill(0);
+        } else {
+            for &h in &all {
+                let key = h.max(1);
+                let mut slot = (mix64(key) as usize) & mask;
+                while table[slot] != 0 {
+                    table[slot] = 0;
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+        self.distinct = all;
+        &self.distinct
     }
 
     /// The sorted, deduplicated shingle set of `text`.
@@ -148,6 +210,21 @@ mod tests {
             set("The CAT, sat on the mat!", Shingle::Word(3)),
             set("the cat sat on the mat", Shingle::Word(3))
         );
+    }
+
+    #[test]
+    fn distinct_equals_set() {
+        let mut sh = Shingler::default();
+        for text in [
+            "a b c a b c a b c d",
+            "one",
+            "",
+            "x y z w v u t s r q p o n m l k j i h g f e d c b a",
+        ] {
+            let mut d = sh.distinct(text, Shingle::Word(2), 3).to_vec();
+            d.sort_unstable();
+            assert_eq!(d, sh.set(text, Shingle::Word(2), 3));
+        }
     }
 
     #[test]

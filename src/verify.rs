@@ -144,14 +144,10 @@ pub fn verify(
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p)| {
             let sizes = |a: u32, b: u32| (table.sizes[a as usize], table.sizes[b as usize]);
-            let smaller = |a: u32, b: u32| {
-                let (sa, sb) = sizes(a, b);
-                if sa < sb {
-                    a
-                } else {
-                    b // ties: the later record counts as the smaller
-                }
-            };
+            // Exact verification reads the sets anyway, so "which record is smaller" (the one a
+            // containment removes) comes from their exact sizes; the signing pass only estimates
+            // sizes (it counts repeated shingles), which is enough for the filter above.
+            let mut member_sizes: Vec<u32> = m.iter().map(|&d| table.sizes[d as usize]).collect();
             let mut measure: Box<dyn FnMut(u32, u32) -> Similarity> = match params.verify {
                 Verify::Estimate => Box::new(|a, b| {
                     let j = estimate_jaccard(table.sig(a), table.sig(b));
@@ -167,6 +163,7 @@ pub fn verify(
                         let text = reader.text(&table.spans[d as usize], &params.id_field, &params.text_field)?;
                         sets.push(shingler.set(&text, params.shingle, params.seed));
                     }
+                    member_sizes = sets.iter().map(|s| s.len().min(u32::MAX as usize) as u32).collect();
                     Box::new(move |a, b| {
                         let sa = &sets[m.binary_search(&a).expect("member")];
                         let sb = &sets[m.binary_search(&b).expect("member")];
@@ -178,6 +175,14 @@ pub fn verify(
                             containment: inter / small,
                         }
                     })
+                }
+            };
+            let size_of = |d: u32| member_sizes[m.binary_search(&d).expect("member")];
+            let smaller = |a: u32, b: u32| {
+                if size_of(a) < size_of(b) {
+                    a
+                } else {
+                    b // ties: the later record counts as the smaller
                 }
             };
             let edges: Vec<Edge> = p
