@@ -196,15 +196,26 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
     let index = Index::new(articles, group);
     let r = reference(group, reprints);
     let ra = &articles[r as usize];
-    // The shared copy: sentences of the reference in any passage.
+    // The shared copy: the reference's sentences from the first to the last one in any passage.
+    // A sentence that a copy leaves out splits the passage in two, but it is still part of the
+    // copy that was reprinted.
     let mut copy = vec![false; ra.sentences.len()];
-    for p in reprints.iter().flat_map(|x| x.passages.iter()) {
-        if p.a == r {
-            p.sentences_a.iter().for_each(|&i| copy[i as usize] = true);
-        }
-        if p.b == r {
-            p.sentences_b.iter().for_each(|&i| copy[i as usize] = true);
-        }
+    let in_passages: Vec<u32> = reprints
+        .iter()
+        .flat_map(|x| x.passages.iter())
+        .flat_map(|p| {
+            let mut v = Vec::new();
+            if p.a == r {
+                v.extend(&p.sentences_a);
+            }
+            if p.b == r {
+                v.extend(&p.sentences_b);
+            }
+            v
+        })
+        .collect();
+    if let (Some(&lo), Some(&hi)) = (in_passages.iter().min(), in_passages.iter().max()) {
+        copy[lo as usize..=hi as usize].iter_mut().for_each(|c| *c = true);
     }
     group
         .iter()
@@ -229,10 +240,26 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
                 }
                 return v;
             }
+            // A reference sentence is dropped only if the variant does not carry most of its
+            // 3-grams anywhere (it may have the words in a sentence cut differently).
+            let carried: ahash::AHashSet<u64> = da.sentences.iter().flat_map(|s| s.grams.iter().copied()).collect();
+            let lacks = |o: usize| {
+                let g = &ra.sentences[o].grams;
+                (g.iter().filter(|x| carried.contains(x)).count() as f64) < 0.5 * g.len() as f64
+            };
             let old: Vec<u64> = ra.sentences.iter().map(|s| s.key).collect();
             let new: Vec<u64> = da.sentences.iter().map(|s| s.key).collect();
+            // Likewise a sentence of the variant is shared with the reference when most of its
+            // 3-grams are in the reference, however the two cut their sentences.
+            let in_reference: ahash::AHashSet<u64> =
+                ra.sentences.iter().flat_map(|s| s.grams.iter().copied()).collect();
             let add_or_share = |v: &mut VariantDiff, i: usize| {
-                let with = index.holders(d, i);
+                let mut with = index.holders(d, i);
+                let g = &da.sentences[i].grams;
+                let carried = g.iter().filter(|x| in_reference.contains(x)).count() as f64 >= 0.5 * g.len() as f64;
+                if carried && !with.contains(&ra.key) {
+                    with.insert(0, ra.key.clone());
+                }
                 if with.is_empty() {
                     v.added.push(sref(da, i));
                 } else {
@@ -262,7 +289,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
                         (new_index..new_index + new_len).for_each(|i| add_or_share(&mut v, i));
                     }
                     DiffOp::Delete { old_index, old_len, .. } => {
-                        for i in (old_index..old_index + old_len).filter(|&i| copy[i]) {
+                        for i in (old_index..old_index + old_len).filter(|&i| copy[i] && lacks(i)) {
                             v.dropped.push(Dropped {
                                 document: ra.key.clone(),
                                 at: sref(ra, i),
@@ -296,7 +323,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
                             }
                         }
                         for o in old_index..old_index + old_len {
-                            if !used[o - old_index] && copy[o] {
+                            if !used[o - old_index] && copy[o] && lacks(o) {
                                 v.dropped.push(Dropped {
                                     document: ra.key.clone(),
                                     at: sref(ra, o),
