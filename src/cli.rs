@@ -26,6 +26,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Cluster news into stories, find reprinted wire copy, and diff each variant sentence by sentence.
     Stories(StoriesArgs),
+    /// Re-read a dedup output folder and its input: every input record must be in exactly one of
+    /// kept, removed and rejected, kept records unchanged, and summary.json's counts right.
+    Verify(VerifyArgs),
     /// Print the default parameters as JSON.
     Params,
 }
@@ -191,4 +194,14 @@ pub struct StoriesArgs {
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,
+}
+
+/// `storydup verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output folder of a dedup run.
+    pub dir: PathBuf,
+    /// The inputs of that run, as given to it.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
 }

@@ -467,21 +467,11 @@ fn read_jsonl(
     let mut chunk = Chunk::default();
     loop {
         let old = buf.len();
-        buf.resize(old + CHUNK_BYTES, 0);
-        let n = loop {
-            match input.read(&mut buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.truncate(old);
-                    if !chunk.items.is_empty() {
-                        emit(std::mem::take(&mut chunk));
-                    }
-                    return Err((loc(line, buf_offset), stream_problem(comp, &e)));
-                }
-            }
-        };
-        buf.truncate(old + n);
+        // read_to_end fills spare capacity without zeroing it first, and retries Interrupted.
+        // On an error the bytes read before it stay in `buf`: their complete lines are still
+        // records, and the error is reported after them.
+        let failed = (&mut input).take(CHUNK_BYTES as u64).read_to_end(&mut buf).err();
+        let n = buf.len() - old;
         if let Some(w) = spool.as_mut() {
             w.write_all(&buf[old..]).map_err(|e| {
                 (
@@ -498,7 +488,7 @@ fn read_jsonl(
                 buf_offset = 3;
             }
         }
-        let eof = n == 0;
+        let eof = n == 0 && failed.is_none();
         let mut pos = 0usize;
         // Split off every complete line.
         while pos < buf.len() {
@@ -553,6 +543,12 @@ fn read_jsonl(
         }
         buf_offset += pos as u64;
         buf.drain(..pos);
+        if let Some(e) = failed {
+            if !chunk.items.is_empty() {
+                emit(std::mem::take(&mut chunk));
+            }
+            return Err((loc(line, buf_offset), stream_problem(comp, &e)));
+        }
         let full = chunk.data.len() >= CHUNK_BYTES || chunk.items.len() >= 65536;
         if (full || (eof && !chunk.items.is_empty())) && !emit(std::mem::take(&mut chunk)) {
             return Ok(());

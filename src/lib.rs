@@ -26,6 +26,7 @@
 
 pub mod article;
 pub mod boilerplate;
+pub mod check;
 pub mod cluster;
 pub mod corpus;
 pub mod dedup;

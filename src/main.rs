@@ -49,6 +49,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let scores = storydup::eval::evaluate(&args.truth, &args.pred)?;
             printer::print_scores(&scores, args.json)?;
         }
+        Command::Verify(args) => {
+            let audit = storydup::check::verify(&args.dir, &args.inputs)?;
+            for p in &audit.problems {
+                println!("{p}");
+            }
+            println!(
+                "{}: {} input records = {} kept + {} removed + {} rejected",
+                if audit.is_ok() { "ok" } else { "FAILED" },
+                audit.input,
+                audit.kept,
+                audit.removed,
+                audit.rejected
+            );
+            if !audit.is_ok() {
+                return Err(format!(
+                    "{} problems: the outputs do not account for the input",
+                    audit.problems.len()
+                )
+                .into());
+            }
+        }
         Command::Params => {
             println!("{}", serde_json::to_string_pretty(&storydup::Params::default())?);
         }

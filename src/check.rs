@@ -1,0 +1,228 @@
+//! `storydup verify`: re-reads a dedup output folder and the input, and proves that every input
+//! record is in exactly one of `kept.jsonl`, `removed.jsonl` and `rejected.jsonl`, that kept
+//! records are the input bytes unchanged, and that `summary.json` counts agree.
+//!
+//! A rejected record is found by its file and line (it may have no readable id); every other
+//! record by its id, which the dedup run made unique.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use ahash::{AHashMap, AHashSet};
+use serde_json::Value;
+
+use crate::corpus::{parse, Corpus, SourceKind};
+use crate::error::{Error, Result};
+use crate::hash::hash_bytes;
+
+/// What the check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Audit {
+    /// Records read from the input.
+    pub input: u64,
+    /// Of them, found in kept.jsonl.
+    pub kept: u64,
+    /// Found in removed.jsonl.
+    pub removed: u64,
+    /// Found in rejected.jsonl.
+    pub rejected: u64,
+    /// Every disagreement, in the order found (empty when the outputs account for the input).
+    pub problems: Vec<String>,
+}
+
+impl Audit {
+    /// True when every record is accounted for exactly once and the counts agree.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn lines(path: &Path) -> Result<Vec<String>> {
+    let f = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::io::BufReader::new(f)
+        .lines()
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn id_of(v: &Value, field: &str) -> Option<String> {
+    match v.get(field)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks the outputs in `dir` against `inputs`.
+///
+/// # Errors
+/// An output or input file cannot be read, or `summary.json` is missing (the run did not finish).
+pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
+    let summary_path = dir.join("summary.json");
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).map_err(|source| Error::Io {
+        path: summary_path.clone(),
+        source,
+    })?)
+    .map_err(|e| Error::Internal(format!("{}: not JSON: {e}", summary_path.display())))?;
+    let params = &summary["params"];
+    let id_field = params["id_field"].as_str().unwrap_or("id").to_string();
+    let text_field = params["text_field"].as_str().unwrap_or("text").to_string();
+    let max_doc_bytes = params["max_doc_bytes"].as_u64().unwrap_or(16 << 20) as usize;
+    let mut audit = Audit::default();
+    let problem = |a: &mut Audit, p: String| {
+        if a.problems.len() < 1000 {
+            a.problems.push(p);
+        }
+    };
+
+    // kept: id → hash of the line; removed: ids; rejected: (file, line).
+    let mut kept: AHashMap<String, u64> = AHashMap::new();
+    for (i, l) in lines(&dir.join("kept.jsonl"))?.iter().enumerate() {
+        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
+        let id = id_of(&v, &id_field).or_else(|| id_of(&v, "id"));
+        match id {
+            Some(id) => {
+                if kept.insert(id.clone(), hash_bytes(l.as_bytes(), 0)).is_some() {
+                    problem(&mut audit, format!("kept.jsonl:{}: id \"{id}\" is kept twice", i + 1));
+                }
+            }
+            None => problem(&mut audit, format!("kept.jsonl:{}: no id", i + 1)),
+        }
+    }
+    let mut removed: AHashSet<String> = AHashSet::new();
+    for (i, l) in lines(&dir.join("removed.jsonl"))?.iter().enumerate() {
+        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
+        match id_of(&v, "id") {
+            Some(id) => {
+                if kept.contains_key(&id) {
+                    problem(&mut audit, format!("removed.jsonl:{}: id \"{id}\" is also kept", i + 1));
+                }
+                if !removed.insert(id.clone()) {
+                    problem(
+                        &mut audit,
+                        format!("removed.jsonl:{}: id \"{id}\" is removed twice", i + 1),
+                    );
+                }
+            }
+            None => problem(&mut audit, format!("removed.jsonl:{}: no id", i + 1)),
+        }
+    }
+    let mut rejected: AHashSet<(String, u64)> = AHashSet::new();
+    for (i, l) in lines(&dir.join("rejected.jsonl"))?.iter().enumerate() {
+        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
+        match (v["file"].as_str(), v["line"].as_u64()) {
+            (Some(f), Some(line)) => {
+                if !rejected.insert((f.to_string(), line)) {
+                    problem(
+                        &mut audit,
+                        format!("rejected.jsonl:{}: {f}:{line} is rejected twice", i + 1),
+                    );
+                }
+            }
+            _ => problem(&mut audit, format!("rejected.jsonl:{}: no file and line", i + 1)),
+        }
+    }
+
+    // Walk the input as dedup did.
+    let spool = tempfile::tempdir().map_err(|source| Error::Output {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let corpus = Corpus::open(inputs, spool.path())?;
+    let mut seen_kept: AHashSet<String> = AHashSet::new();
+    let mut seen_removed: AHashSet<String> = AHashSet::new();
+    let mut seen_rejected: AHashSet<(String, u64)> = AHashSet::new();
+    for chunk in corpus.read_chunks(max_doc_bytes) {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err((at, _)) => {
+                // A stream that failed part-way is one rejected record at the failure.
+                audit.input += 1;
+                if seen_rejected.insert((at.path.clone(), at.line)) && rejected.contains(&(at.path.clone(), at.line)) {
+                    audit.rejected += 1;
+                } else {
+                    problem(&mut audit, format!("{at}: unreadable input, but not in rejected.jsonl"));
+                }
+                continue;
+            }
+        };
+        for item in &chunk.items {
+            audit.input += 1;
+            let at = corpus.location(&item.span);
+            let loc = (at.path.clone(), at.line);
+            if rejected.contains(&loc) {
+                seen_rejected.insert(loc);
+                audit.rejected += 1;
+                continue;
+            }
+            let src = &corpus.sources[item.span.source as usize];
+            let bytes = chunk.bytes(item);
+            let Ok(parsed) = parse(src, item, bytes, &id_field, &text_field, max_doc_bytes) else {
+                problem(&mut audit, format!("{at}: a bad record that is not in rejected.jsonl"));
+                continue;
+            };
+            let id = parsed.key.into_owned();
+            match (kept.get(&id), removed.contains(&id)) {
+                (Some(h), false) => {
+                    audit.kept += 1;
+                    if src.kind == SourceKind::Jsonl && *h != hash_bytes(bytes, 0) {
+                        problem(
+                            &mut audit,
+                            format!("{at}: kept record \"{id}\" differs from the input line"),
+                        );
+                    }
+                    if !seen_kept.insert(id.clone()) {
+                        problem(
+                            &mut audit,
+                            format!("{at}: id \"{id}\" appears twice in the input but once in the outputs"),
+                        );
+                    }
+                }
+                (None, true) => {
+                    audit.removed += 1;
+                    if !seen_removed.insert(id.clone()) {
+                        problem(
+                            &mut audit,
+                            format!("{at}: id \"{id}\" appears twice in the input but once in the outputs"),
+                        );
+                    }
+                }
+                (Some(_), true) => problem(&mut audit, format!("{at}: \"{id}\" is both kept and removed")),
+                (None, false) => problem(&mut audit, format!("{at}: \"{id}\" is in no output: lost")),
+            }
+        }
+    }
+    for id in kept.keys().filter(|k| !seen_kept.contains(*k)) {
+        problem(&mut audit, format!("kept.jsonl: \"{id}\" is not in the input"));
+    }
+    for id in removed.iter().filter(|k| !seen_removed.contains(*k)) {
+        problem(&mut audit, format!("removed.jsonl: \"{id}\" is not in the input"));
+    }
+    for (f, l) in rejected.iter().filter(|k| !seen_rejected.contains(*k)) {
+        problem(
+            &mut audit,
+            format!("rejected.jsonl: {f}:{l} is not a record of the input"),
+        );
+    }
+    for (name, got) in [
+        ("input", audit.input),
+        ("kept", audit.kept),
+        ("removed", audit.removed),
+        ("rejected", audit.rejected),
+    ] {
+        if summary[name].as_u64() != Some(got) {
+            problem(
+                &mut audit,
+                format!("summary.json says {name} = {}, the files hold {got}", summary[name]),
+            );
+        }
+    }
+    audit.problems.sort();
+    Ok(audit)
+}
