@@ -139,10 +139,15 @@ pub fn assemble(
         let root = uf.find(i as u32);
         groups[root as usize].push(d);
     }
+    // Edges by the root of their cluster, so each cluster sees only its own (linear overall).
+    let mut edges_of: Vec<Vec<&Edge>> = vec![Vec::new(); members.len()];
+    for e in edges {
+        let root = uf.find(local(e.a));
+        edges_of[root as usize].push(e);
+    }
     let mut out = Vec::new();
-    for group in groups.into_iter().filter(|g| g.len() >= 2) {
-        let in_group = |d: u32| group.binary_search(&d).is_ok();
-        let group_edges: Vec<&Edge> = edges.iter().filter(|e| in_group(e.a)).collect();
+    for (root, group) in groups.into_iter().enumerate().filter(|(_, g)| g.len() >= 2) {
+        let group_edges = std::mem::take(&mut edges_of[root]);
         let contained = |d: u32| {
             rule.containment
                 && group_edges

@@ -23,9 +23,44 @@ pub fn for_each_word(text: &str, scratch: &mut Vec<u8>, f: impl FnMut(&[u8])) {
     // Most non-ASCII news text (curly quotes, accented names) is already NFKC: skip the
     // decomposition and recomposition when Unicode's quick check says so.
     if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        unicode_words(text.chars(), scratch, f);
+        mixed_words(text, scratch, f);
     } else {
         unicode_words(text.nfkc(), scratch, f);
+    }
+}
+
+/// Words of NFKC text that is mostly ASCII: ASCII bytes take the byte path, other characters
+/// are decoded where they stand. Same words as [`unicode_words`] over `text.chars()`.
+fn mixed_words(text: &str, scratch: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    let b = text.as_bytes();
+    let mut buf = [0u8; 4];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if c.is_ascii_alphanumeric() {
+                scratch.push(c.to_ascii_lowercase());
+            } else if !scratch.is_empty() {
+                f(scratch);
+                scratch.clear();
+            }
+            i += 1;
+            continue;
+        }
+        let ch = text[i..].chars().next().expect("i is on a char boundary");
+        i += ch.len_utf8();
+        if ch.is_alphanumeric() {
+            for l in ch.to_lowercase() {
+                scratch.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+            }
+        } else if !scratch.is_empty() {
+            f(scratch);
+            scratch.clear();
+        }
+    }
+    if !scratch.is_empty() {
+        f(scratch);
+        scratch.clear();
     }
 }
 
@@ -125,6 +160,23 @@ mod tests {
         let mut b = words(&forced);
         assert_eq!(b.pop().as_deref(), Some("é"));
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn mixed_path_matches_unicode_path() {
+        for t in [
+            "Russia’s “hottest” front — Déjà vu, ΣΊΣΥΦΟΣ 2025",
+            "a’b",
+            "ＡＢＣ",
+            "Ⅻ ½ ﬁ",
+            "x\u{301}y",
+        ] {
+            let mut a = Vec::new();
+            mixed_words(t, &mut Vec::new(), |w| a.push(w.to_vec()));
+            let mut b = Vec::new();
+            unicode_words(t.chars(), &mut Vec::new(), |w| b.push(w.to_vec()));
+            assert_eq!(a, b, "{t}");
+        }
     }
 
     #[test]
