@@ -143,62 +143,39 @@ pub fn verify(
     let results: Vec<Result<(Vec<Cluster>, usize)>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p)| {
-            let sizes = |a: u32, b: u32| (table.sizes[a as usize], table.sizes[b as usize]);
+            let sets = std::cell::RefCell::new(SetCache::new(reader, table, params, shingler));
+            let measure = |a: u32, b: u32| -> Similarity {
+                match params.verify {
+                    Verify::Estimate => {
+                        let j = estimate_jaccard(table.sig(a), table.sig(b));
+                        let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
+                        Similarity {
+                            jaccard: j,
+                            containment: containment_from_jaccard(j, sa, sb),
+                        }
+                    }
+                    Verify::Exact => sets.borrow_mut().similarity(a, b),
+                }
+            };
             // Exact verification reads the sets anyway, so "which record is smaller" (the one a
             // containment removes) comes from their exact sizes; the signing pass only estimates
             // sizes (it counts repeated shingles), which is enough for the filter above.
-            let mut member_sizes: Vec<u32> = m.iter().map(|&d| table.sizes[d as usize]).collect();
-            let mut measure: Box<dyn FnMut(u32, u32) -> Similarity> = match params.verify {
-                Verify::Estimate => Box::new(|a, b| {
-                    let j = estimate_jaccard(table.sig(a), table.sig(b));
-                    let (sa, sb) = sizes(a, b);
-                    Similarity {
-                        jaccard: j,
-                        containment: containment_from_jaccard(j, sa, sb),
-                    }
-                }),
-                Verify::Exact => {
-                    let mut sets = Vec::with_capacity(m.len());
-                    for &d in m {
-                        let text = reader.text(&table.spans[d as usize], &params.id_field, &params.text_field)?;
-                        sets.push(shingler.set(&text, params.shingle, params.seed));
-                    }
-                    member_sizes = sets.iter().map(|s| s.len().min(u32::MAX as usize) as u32).collect();
-                    Box::new(move |a, b| {
-                        let sa = &sets[m.binary_search(&a).expect("member")];
-                        let sb = &sets[m.binary_search(&b).expect("member")];
-                        let inter = intersection_len(sa, sb) as f64;
-                        let union = (sa.len() + sb.len()) as f64 - inter;
-                        let small = sa.len().min(sb.len()).max(1) as f64;
-                        Similarity {
-                            jaccard: if union > 0.0 { inter / union } else { 0.0 },
-                            containment: inter / small,
-                        }
-                    })
+            let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
+            let mut edges: Vec<Edge> = Vec::new();
+            for &(a, b) in p {
+                let sim = measure(a, b);
+                if rule.passes(&sim).is_some() {
+                    let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
+                    edges.push(Edge { a, b, smaller, sim });
                 }
-            };
-            let size_of = |d: u32| member_sizes[m.binary_search(&d).expect("member")];
-            let smaller = |a: u32, b: u32| {
-                if size_of(a) < size_of(b) {
-                    a
-                } else {
-                    b // ties: the later record counts as the smaller
-                }
-            };
-            let edges: Vec<Edge> = p
-                .iter()
-                .filter_map(|&(a, b)| {
-                    let sim = measure(a, b);
-                    rule.passes(&sim).map(|_| Edge {
-                        a,
-                        b,
-                        smaller: smaller(a, b),
-                        sim,
-                    })
-                })
-                .collect();
+            }
+            let edges = best_containment_only(edges, &rule);
             let n_edges = edges.len();
-            Ok((assemble(m, &edges, &rule, measure), n_edges))
+            let clusters = assemble(m, &edges, &rule, measure);
+            if let Some(e) = sets.borrow_mut().error.take() {
+                return Err(e);
+            }
+            Ok((clusters, n_edges))
         })
         .collect();
     let mut clusters = Vec::new();
@@ -211,9 +188,136 @@ pub fn verify(
     Ok((clusters, stats))
 }
 
+/// Keeps, for each record contained in longer ones without being similar to them, only its best
+/// containment edge (highest containment; ties: the earlier partner). A short copy contained in
+/// several unrelated longer articles would otherwise join them all into one cluster; Jaccard
+/// edges, which are symmetric evidence, are all kept.
+pub fn best_containment_only(edges: Vec<Edge>, rule: &Rule) -> Vec<Edge> {
+    if !rule.containment {
+        return edges;
+    }
+    let only = |e: &Edge| e.sim.jaccard < rule.threshold;
+    let mut best: ahash::AHashMap<u32, (f64, u32)> = ahash::AHashMap::new();
+    for e in edges.iter().filter(|e| only(e)) {
+        let other = if e.smaller == e.a { e.b } else { e.a };
+        let cand = (e.sim.containment, other);
+        best.entry(e.smaller)
+            .and_modify(|b| {
+                if cand.0 > b.0 || (cand.0 == b.0 && cand.1 < b.1) {
+                    *b = cand;
+                }
+            })
+            .or_insert(cand);
+    }
+    edges
+        .into_iter()
+        .filter(|e| !only(e) || best.get(&e.smaller).map(|b| b.1) == Some(if e.smaller == e.a { e.b } else { e.a }))
+        .collect()
+}
+
+/// Shingle sets of the records of one component, read on demand and held within a budget, so a
+/// giant component (thousands of records sharing boilerplate) does not hold every set at once.
+struct SetCache<'r, 'a, 's> {
+    reader: &'r Reader<'r>,
+    table: &'r Table<'a>,
+    params: &'r Params,
+    shingler: &'s mut Shingler,
+    sets: ahash::AHashMap<u32, Vec<u64>>,
+    held: usize,
+    sizes: ahash::AHashMap<u32, u32>,
+    error: Option<crate::error::Error>,
+}
+
+/// Shingles held per thread before the cache is emptied (8 bytes each: 32 MiB).
+const CACHE_SHINGLES: usize = 4 << 20;
+
+impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
+    fn new(reader: &'r Reader<'r>, table: &'r Table<'a>, params: &'r Params, shingler: &'s mut Shingler) -> Self {
+        SetCache {
+            reader,
+            table,
+            params,
+            shingler,
+            sets: ahash::AHashMap::new(),
+            held: 0,
+            sizes: ahash::AHashMap::new(),
+            error: None,
+        }
+    }
+
+    fn exact_size(&self, d: u32) -> Option<u32> {
+        self.sizes.get(&d).copied()
+    }
+
+    fn load(&mut self, d: u32) {
+        if self.sets.contains_key(&d) {
+            return;
+        }
+        let set = match self.reader.text(
+            &self.table.spans[d as usize],
+            &self.params.id_field,
+            &self.params.text_field,
+        ) {
+            Ok(text) => self.shingler.set(&text, self.params.shingle, self.params.seed),
+            Err(e) => {
+                self.error.get_or_insert(e);
+                Vec::new()
+            }
+        };
+        if self.held + set.len() > CACHE_SHINGLES {
+            self.sets.clear();
+            self.held = 0;
+        }
+        self.held += set.len();
+        self.sizes.insert(d, set.len().min(u32::MAX as usize) as u32);
+        self.sets.insert(d, set);
+    }
+
+    fn similarity(&mut self, a: u32, b: u32) -> Similarity {
+        self.load(a);
+        self.load(b);
+        // Loading b may have emptied the cache; load a again if so.
+        self.load(a);
+        let (sa, sb) = (&self.sets[&a], &self.sets[&b]);
+        let inter = intersection_len(sa, sb) as f64;
+        let union = (sa.len() + sb.len()) as f64 - inter;
+        let small = sa.len().min(sb.len()).max(1) as f64;
+        Similarity {
+            jaccard: if union > 0.0 { inter / union } else { 0.0 },
+            containment: inter / small,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_copy_joins_only_its_best_container() {
+        let rule = Rule {
+            threshold: 0.8,
+            containment: true,
+        };
+        let e = |a, b, j, c, smaller| Edge {
+            a,
+            b,
+            smaller,
+            sim: Similarity {
+                jaccard: j,
+                containment: c,
+            },
+        };
+        // 0 is short, contained in 1 (0.9) and 2 (0.95); 3 and 4 are near-identical (Jaccard).
+        let kept = best_containment_only(
+            vec![e(0, 1, 0.3, 0.9, 0), e(0, 2, 0.2, 0.95, 0), e(3, 4, 0.9, 0.95, 4)],
+            &rule,
+        );
+        assert_eq!(
+            kept.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(),
+            vec![(0, 2), (3, 4)]
+        );
+    }
 
     #[test]
     fn containment_and_jaccard_agree() {
