@@ -3,9 +3,14 @@
 
 mod dedup_cli;
 mod determinism;
+mod determinism_inputs;
 mod eval_cli;
+mod golden;
+mod hostile_inputs;
 mod input_errors;
 mod input_formats;
+mod kill;
 mod properties;
 mod stories_cli;
 mod util;
+mod verify_cli;

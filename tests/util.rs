@@ -411,3 +411,63 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::stream::encode_all(data, 3).unwrap()
 }
+
+/// About `bytes` of JSONL records built from the seed reports, ids `{prefix}{n}`: exact copies,
+/// copies with 1 to 13 words changed, windows of four paragraphs (contained in their report),
+/// rewrites with a fifth of the words changed (no one's duplicate), and, when `bad` is set, a
+/// bad line (malformed, reused id or no words) every 37th record. `salt` varies the edits, so
+/// two corpora with different salts and prefixes share no record.
+pub fn seed_corpus(prefix: &str, bytes: usize, salt: usize, bad: bool) -> Vec<String> {
+    let s = seeds();
+    let mut lines = Vec::new();
+    let mut total = 0usize;
+    let mut v = 0usize;
+    while total < bytes {
+        let text = &s[(v + salt) % 5].1;
+        let id = format!("{prefix}{v}");
+        let line = if bad && v % 37 == 36 {
+            match (v / 37) % 3 {
+                0 => format!("{{\"id\":\"{id}\",\"text\":"),
+                1 => format!("{{\"id\":\"{prefix}{}\",\"text\":\"reused id\"}}", v - 5),
+                _ => format!("{{\"id\":\"{id}\",\"text\":\" -- \"}}"),
+            }
+        } else {
+            match v % 9 {
+                0 => Doc::new(id, text.clone()).line(),
+                1..=5 => Doc::new(id, change_words(text, 1 + (v + salt) % 13, v * 7 + salt)).line(),
+                6 => {
+                    let p = paragraphs(text);
+                    let at = (v / 9 + salt) % (p.len() - 4);
+                    Doc::new(id, p[at..at + 4].join("\n\n")).line()
+                }
+                _ => Doc::new(id, change_words(text, words(text) / 5, v + salt)).line(),
+            }
+        };
+        total += line.len() + 1;
+        lines.push(line);
+        v += 1;
+    }
+    lines
+}
+
+/// `storydup verify DIR INPUTS...` (and `stdin`, when given).
+pub fn verify(dir: &Path, inputs: &[&Path], stdin: Option<Vec<u8>>) -> Run {
+    let mut args: Vec<OsString> = vec!["verify".into(), dir.as_os_str().to_owned()];
+    args.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+    storydup(args, stdin)
+}
+
+impl Run {
+    /// Asserts that `storydup verify` passed: exit 0 and a last line `ok: ...`; returns self.
+    #[track_caller]
+    pub fn verified(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "verify failed; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let last = self.stdout.lines().last().unwrap_or("");
+        assert!(last.starts_with("ok:"), "verify printed:\n{}", self.stdout);
+        self
+    }
+}
