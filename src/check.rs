@@ -11,7 +11,7 @@ use std::path::Path;
 use ahash::{AHashMap, AHashSet};
 use serde_json::Value;
 
-use crate::corpus::{parse, Corpus, SourceKind};
+use crate::corpus::{json_id, parse, Corpus, SourceKind};
 use crate::error::{Error, Result};
 use crate::hash::hash_bytes;
 
@@ -84,8 +84,8 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     // kept: id → hash of the line; removed: ids; rejected: (file, line).
     let mut kept: AHashMap<String, u64> = AHashMap::new();
     for (i, l) in lines(&dir.join("kept.jsonl"))?.iter().enumerate() {
-        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
-        let id = id_of(&v, &id_field).or_else(|| id_of(&v, "id"));
+        // Read as dedup reads ids, so a deeply nested ignored field is no obstacle.
+        let id = json_id(l, &id_field).or_else(|| json_id(l, "id"));
         match id {
             Some(id) => {
                 if kept.insert(id.clone(), hash_bytes(l.as_bytes(), 0)).is_some() {
@@ -95,11 +95,58 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
             None => problem(&mut audit, format!("kept.jsonl:{}: no id", i + 1)),
         }
     }
+    // clusters.jsonl: members and kept record per cluster number.
+    let mut cluster_kept: AHashMap<u64, String> = AHashMap::new();
+    let mut cluster_members: AHashMap<u64, AHashSet<String>> = AHashMap::new();
+    for (i, l) in lines(&dir.join("clusters.jsonl"))?.iter().enumerate() {
+        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
+        let (Some(c), Some(k), Some(m)) = (v["cluster"].as_u64(), v["kept"].as_str(), v["members"].as_array()) else {
+            problem(&mut audit, format!("clusters.jsonl:{}: not a cluster line", i + 1));
+            continue;
+        };
+        let members: AHashSet<String> = m.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect();
+        if !members.contains(k) || members.len() < 2 {
+            problem(
+                &mut audit,
+                format!("clusters.jsonl:{}: kept \"{k}\" is not among 2+ members", i + 1),
+            );
+        }
+        cluster_kept.insert(c, k.to_string());
+        cluster_members.insert(c, members);
+    }
+    if summary["clusters"].as_u64() != Some(cluster_kept.len() as u64) {
+        problem(
+            &mut audit,
+            format!(
+                "summary.json says clusters = {}, clusters.jsonl holds {}",
+                summary["clusters"],
+                cluster_kept.len()
+            ),
+        );
+    }
     let mut removed: AHashSet<String> = AHashSet::new();
     for (i, l) in lines(&dir.join("removed.jsonl"))?.iter().enumerate() {
         let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
         match id_of(&v, "id") {
             Some(id) => {
+                // Removed as a duplicate of its cluster's kept record, and a member of that cluster.
+                let c = v["cluster"].as_u64().unwrap_or(u64::MAX);
+                let of = v["duplicate_of"].as_str().unwrap_or("");
+                if cluster_kept.get(&c).map(String::as_str) != Some(of) {
+                    problem(
+                        &mut audit,
+                        format!(
+                            "removed.jsonl:{}: duplicate_of \"{of}\" is not the kept record of cluster {c}",
+                            i + 1
+                        ),
+                    );
+                }
+                if !cluster_members.get(&c).is_some_and(|m| m.contains(&id)) {
+                    problem(
+                        &mut audit,
+                        format!("removed.jsonl:{}: \"{id}\" is not a member of cluster {c}", i + 1),
+                    );
+                }
                 if kept.contains_key(&id) {
                     problem(&mut audit, format!("removed.jsonl:{}: id \"{id}\" is also kept", i + 1));
                 }
@@ -171,10 +218,19 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
             match (kept.get(&id), removed.contains(&id)) {
                 (Some(h), false) => {
                     audit.kept += 1;
-                    if src.kind == SourceKind::Jsonl && *h != hash_bytes(bytes, 0) {
+                    // A .txt record is kept as {"id","text"}: compare with what dedup writes.
+                    let expected = match src.kind {
+                        SourceKind::Jsonl => hash_bytes(bytes, 0),
+                        SourceKind::Txt => {
+                            let line = serde_json::json!({"id": &id, "text": String::from_utf8_lossy(bytes)});
+                            hash_bytes(line.to_string().as_bytes(), 0)
+                        }
+                    };
+                    if *h != expected {
+                        let what = if src.kind == SourceKind::Txt { "file" } else { "line" };
                         problem(
                             &mut audit,
-                            format!("{at}: kept record \"{id}\" differs from the input line"),
+                            format!("{at}: kept record \"{id}\" differs from the input {what}"),
                         );
                     }
                     if !seen_kept.insert(id.clone()) {

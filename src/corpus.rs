@@ -221,7 +221,8 @@ impl Corpus {
                     txt_id: None,
                     spool: None,
                 };
-                if sniff(&path)? != Compression::None {
+                // A pipe or FIFO (`<(cmd)`) can be read only once: no sniffing, spool it as stdin.
+                if !meta.is_file() || sniff(&path)? != Compression::None {
                     spool_for(&mut src);
                 }
                 corpus.sources.push(src);
@@ -710,6 +711,18 @@ pub fn parse<'a>(
         }
         SourceKind::Jsonl => parse_json(text, id_field, text_field),
     }
+}
+
+/// The id of a JSONL line, read as dedup reads it (any depth of ignored fields), if it has one.
+pub fn json_id(line: &str, id_field: &str) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let fields = FieldsSeed {
+        id_field,
+        text_field: "\u{0}never a field",
+    }
+    .deserialize(&mut de)
+    .ok()?;
+    fields.id?.ok().map(Cow::into_owned)
 }
 
 fn parse_json<'a>(line: &'a str, id_field: &str, text_field: &str) -> std::result::Result<Parsed<'a>, Problem> {

@@ -10,6 +10,11 @@ use crate::stories::Report;
 
 const MAX_LINE: usize = 150;
 
+/// "1 story", "2 stories".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn clip(s: &str) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= MAX_LINE {
@@ -47,11 +52,11 @@ pub fn text(report: &Report, colour: bool) -> String {
     let multi = report.stories.iter().filter(|s| s.documents.len() > 1).count();
     let _ = writeln!(
         o,
-        "{} articles, {} stories ({} with more than one article), {} syndication groups",
-        report.num_documents,
-        report.stories.len(),
+        "{}, {} ({} with more than one article), {}",
+        count(report.num_documents, "article", "articles"),
+        count(report.stories.len(), "story", "stories"),
         multi,
-        groups
+        count(groups, "syndication group", "syndication groups")
     );
     for st in &report.stories {
         let _ = writeln!(
@@ -186,7 +191,7 @@ pub fn html(report: &Report, articles: &[Article]) -> String {
     let groups: usize = report.stories.iter().map(|s| s.groups.len()).sum();
     let _ = write!(
         o,
-        "<h1>storydup: {} articles, {} stories, {} syndication groups</h1>\
+        "<h1>storydup: {}, {}, {}</h1>\
          <p class=\"legend\"><span class=\"s shared\">shared</span><span class=\"s rewritten\">rewritten</span>\
          <span class=\"s added\">added</span><span class=\"dropped\">dropped</span></p>",
         report.num_documents,

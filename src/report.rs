@@ -70,6 +70,12 @@ impl Output {
             path: path.clone(),
             source: e.into_error(),
         })?;
+        // Temporary files are created 0600; outputs are ordinary files others may read.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
         tmp.as_file().sync_all().map_err(|source| Error::Output {
             path: path.clone(),
             source,

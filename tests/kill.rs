@@ -326,7 +326,6 @@ fn a_successful_run_removes_the_leftovers_of_killed_runs() {
 }
 
 #[test]
-#[ignore = "bug: outputs are created with mode 0600 (the temporary file's) instead of 0666 less the umask, unlike any file the user creates"]
 fn outputs_have_the_permissions_of_a_newly_created_file() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new();
