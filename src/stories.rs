@@ -13,8 +13,12 @@ use crate::story::{self, StoryParams};
 use rayon::prelude::*;
 
 /// Stories larger than this get no per-article variants outside syndication groups (the
-/// comparison is quadratic in the story's sentences); groups always get them.
+/// comparison is quadratic in the story's sentences).
 pub const MAX_STORY_VARIANTS: usize = 40;
+/// Syndication groups larger than this get their passages but no per-article variants: a group
+/// of thousands (a paragraph reused across a whole corpus) made the diff stage quadratic (281 s
+/// of 302 s on 10,000 generated articles, results/2026-11-23-stories-scale.md).
+pub const MAX_GROUP_VARIANTS: usize = 200;
 
 /// One side of a passage.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -163,7 +167,9 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
                     })
                     .collect();
                 let reference = crate::diff::reference(g, &pair_reprints);
-                variants.extend(group_variants(&articles, g, &pair_reprints));
+                if g.len() <= MAX_GROUP_VARIANTS {
+                    variants.extend(group_variants(&articles, g, &pair_reprints));
+                }
                 story_groups.push(Group {
                     id: number,
                     documents: g.iter().map(|&d| key(d)).collect(),
