@@ -187,7 +187,7 @@ h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccc
 pub fn html(report: &Report, articles: &[Article]) -> String {
     let by_key: ahash::AHashMap<&str, &Article> = articles.iter().map(|a| (a.key.as_str(), a)).collect();
     let mut o = String::new();
-    let _ = write!(o, "<!doctype html><html><head><meta charset=\"utf-8\"><title>storydup stories</title><style>{CSS}</style></head><body>");
+    let _ = write!(o, "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>storydup stories</title><style>{CSS}</style></head><body>");
     let groups: usize = report.stories.iter().map(|s| s.groups.len()).sum();
     let _ = write!(
         o,
@@ -265,7 +265,26 @@ fn column(o: &mut String, a: &Article, v: &VariantDiff) {
         class[s.sentence as usize] = "added";
         title[s.sentence as usize] = "in no other article".into();
     }
-    let _ = write!(o, "<div class=\"col\"><h4>{}</h4><p class=\"meta\">{} shared · {} rewritten · {} added · {} dropped</p><p class=\"p\">", esc(&a.key), v.shared.len(), v.rewritten.len(), v.added.len(), v.dropped.len());
+    // Headline, outlet and date when the input has them: a reader knows a page by these, not ids.
+    let about: Vec<String> = [
+        a.title.as_deref(),
+        a.source.as_deref(),
+        a.date.as_deref().map(|d| d.get(..10).unwrap_or(d)),
+    ]
+    .into_iter()
+    .flatten()
+    .map(esc)
+    .collect();
+    let _ = write!(
+        o,
+        "<div class=\"col\"><h4>{}</h4><p class=\"meta\">{}</p><p class=\"meta\">{} shared · {} rewritten · {} added · {} dropped</p><p class=\"p\">",
+        esc(&a.key),
+        about.join(" · "),
+        v.shared.len(),
+        v.rewritten.len(),
+        v.added.len(),
+        v.dropped.len()
+    );
     let mut para = a.sentences.first().map(|s| s.para).unwrap_or(0);
     for (i, s) in a.sentences.iter().enumerate() {
         if s.para != para {
@@ -281,6 +300,9 @@ fn column(o: &mut String, a: &Article, v: &VariantDiff) {
         );
     }
     o.push_str("</p>");
+    if let Some(first) = v.dropped.first() {
+        let _ = write!(o, "<p class=\"meta\"><b>Dropped from {}:</b></p>", esc(&first.document));
+    }
     for d in &v.dropped {
         let _ = write!(
             o,
