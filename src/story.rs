@@ -178,7 +178,7 @@ pub fn similarities(articles: &[Article], vecs: &[Vector], params: &StoryParams)
 
 #[derive(PartialEq)]
 struct Merge {
-    avg: f64,
+    score: f64,
     a: u32,
     b: u32,
     stamp: (u32, u32),
@@ -192,183 +192,101 @@ impl PartialOrd for Merge {
 }
 impl Ord for Merge {
     fn cmp(&self, o: &Self) -> Ordering {
-        // Highest average first; ties: smallest cluster ids first (deterministic).
-        self.avg.total_cmp(&o.avg).then(o.a.cmp(&self.a)).then(o.b.cmp(&self.b))
+        // Highest score first; ties: smallest cluster ids first (deterministic).
+        self.score
+            .total_cmp(&o.score)
+            .then(o.a.cmp(&self.a))
+            .then(o.b.cmp(&self.b))
     }
 }
 
-/// Average-linkage clusters of `n` items over the sparse similarity graph `sims` (absent pairs
-/// count as 0), merged while the average similarity is at least `threshold`. Every item is in
-/// exactly one cluster; clusters are sorted and ordered by their first item.
-pub fn average_linkage(n: usize, sims: &[(u32, u32, f32)], threshold: f64) -> Vec<Vec<u32>> {
-    let mut size = vec![1u32; n];
-    let mut version = vec![0u32; n];
-    let mut alive = vec![true; n];
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
-    let mut links: Vec<AHashMap<u32, f64>> = vec![AHashMap::new(); n];
-    for &(a, b, s) in sims {
-        *links[a as usize].entry(b).or_default() += s as f64;
-        *links[b as usize].entry(a).or_default() += s as f64;
-    }
-    let mut heap = BinaryHeap::new();
-    for (a, l) in links.iter().enumerate() {
-        for (&b, &sum) in l {
-            if (a as u32) < b && sum >= threshold {
-                heap.push(Merge {
-                    avg: sum,
-                    a: a as u32,
-                    b,
-                    stamp: (0, 0),
-                });
-            }
-        }
-    }
-    while let Some(m) = heap.pop() {
-        if m.avg < threshold {
-            break;
-        }
-        let (a, b) = (m.a as usize, m.b as usize);
-        if !alive[a] || !alive[b] || m.stamp != (version[a], version[b]) {
-            continue;
-        }
-        // Merge b into a.
-        alive[b] = false;
-        let moved = std::mem::take(&mut members[b]);
-        members[a].extend(moved);
-        size[a] += size[b];
-        version[a] += 1;
-        let lb = std::mem::take(&mut links[b]);
-        links[a].remove(&(b as u32));
-        for (c, sum) in lb {
-            if c as usize == a {
-                continue;
-            }
-            *links[a].entry(c).or_default() += sum;
-            let lc = &mut links[c as usize];
-            let s = lc.remove(&(b as u32)).unwrap_or(0.0);
-            *lc.entry(a as u32).or_default() += s;
-        }
-        let mut neighbours: Vec<(u32, f64)> = links[a].iter().map(|(&c, &s)| (c, s)).collect();
-        neighbours.sort_unstable_by_key(|x| x.0);
-        for (c, sum) in neighbours {
-            let avg = sum / (size[a] as f64 * size[c as usize] as f64);
-            if avg >= threshold {
-                let (x, y) = if (a as u32) < c { (a as u32, c) } else { (c, a as u32) };
-                heap.push(Merge {
-                    avg,
-                    a: x,
-                    b: y,
-                    stamp: (version[x as usize], version[y as usize]),
-                });
-            }
-        }
-    }
-    let mut out: Vec<Vec<u32>> = members
-        .into_iter()
-        .zip(alive)
-        .filter(|(_, al)| *al)
-        .map(|(mut m, _)| {
-            m.sort_unstable();
-            m
-        })
-        .collect();
-    out.sort_by_key(|m| m[0]);
-    out
-}
-
-/// Centroid-linkage clusters: like [`average_linkage`], but two clusters merge when the cosine
-/// of their summed vectors is at least `threshold`. A story told in many short texts (headlines)
-/// has a dense centroid even though most pairs of its texts share no word, so one threshold
-/// serves articles and headlines; candidate merges still follow the sparse graph `sims`.
-pub fn centroid_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f64, min_average: f64) -> Vec<Vec<u32>> {
-    let n = vecs.len();
-    let mut size = vec![1u32; n];
-    let mut sums: Vec<AHashMap<u32, f64>> = vec![AHashMap::new(); n];
-    for &(a, b, s) in sims {
-        *sums[a as usize].entry(b).or_default() += s as f64;
-        *sums[b as usize].entry(a).or_default() += s as f64;
-    }
-    let mut version = vec![0u32; n];
-    let mut alive = vec![true; n];
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
-    let mut centroid: Vec<AHashMap<u64, f64>> = vecs
-        .iter()
-        .map(|v| v.iter().map(|&(t, w)| (t, w as f64)).collect())
-        .collect();
-    let mut norm: Vec<f64> = vecs
-        .iter()
-        .map(|v| v.iter().map(|x| (x.1 as f64).powi(2)).sum::<f64>().sqrt())
-        .collect();
-    let mut links: Vec<ahash::AHashSet<u32>> = vec![ahash::AHashSet::new(); n];
+/// Centroid-linkage clusters of `n` unit vectors over their sparse similarity graph `sims`
+/// (absent pairs count as 0): two clusters merge when the cosine of their summed vectors is at
+/// least `threshold` and their average pairwise similarity at least `min_average`. A story told in
+/// many short texts (headlines) has a dense centroid even though most pairs of its texts share no
+/// word, so one threshold serves articles and headlines.
+///
+/// Both figures come from the graph alone: the dot product of two summed vectors is the sum of
+/// their members' pairwise similarities, and a cluster's squared norm is its size plus twice its
+/// inner similarities, so a merge costs the degree of the smaller side, never a pass over term
+/// vectors. Merging only lowers the scores of the neighbours the absorbed cluster did not touch,
+/// so their queued scores stay valid upper bounds and are recomputed lazily when popped (exact
+/// greedy order, without re-scoring every neighbour of a large story on each merge).
+/// Every item is in exactly one cluster; clusters are sorted and ordered by their first item.
+pub fn centroid_linkage(n: usize, sims: &[(u32, u32, f32)], threshold: f64, min_average: f64) -> Vec<Vec<u32>> {
+    let mut dots: Vec<AHashMap<u32, f64>> = vec![AHashMap::new(); n];
     let mut heap = BinaryHeap::new();
     for &(a, b, s) in sims {
-        links[a as usize].insert(b);
-        links[b as usize].insert(a);
-        if s as f64 >= threshold {
+        *dots[a as usize].entry(b).or_default() += s as f64;
+        *dots[b as usize].entry(a).or_default() += s as f64;
+        if s as f64 >= threshold && s as f64 >= min_average {
             heap.push(Merge {
-                avg: s as f64,
+                score: s as f64,
                 a,
                 b,
                 stamp: (0, 0),
             });
         }
     }
-    let cos = |x: &AHashMap<u64, f64>, nx: f64, y: &AHashMap<u64, f64>, ny: f64| -> f64 {
-        let (small, big) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-        let dot: f64 = small.iter().filter_map(|(t, w)| big.get(t).map(|v| v * w)).sum();
-        if nx > 0.0 && ny > 0.0 {
-            dot / (nx * ny)
-        } else {
-            0.0
-        }
+    let mut size = vec![1u32; n];
+    let mut square = vec![1.0f64; n];
+    let mut version = vec![0u32; n];
+    let mut alive = vec![true; n];
+    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+    let score = |dots: &[AHashMap<u32, f64>], size: &[u32], square: &[f64], a: u32, b: u32| -> Option<f64> {
+        let (x, y) = (a as usize, b as usize);
+        let d = dots[x].get(&b).copied().unwrap_or(0.0);
+        let cos = d / (square[x] * square[y]).sqrt();
+        let avg = d / (size[x] as f64 * size[y] as f64);
+        (cos >= threshold && avg >= min_average).then_some(cos)
     };
     while let Some(m) = heap.pop() {
         let (a, b) = (m.a as usize, m.b as usize);
-        if !alive[a] || !alive[b] || m.stamp != (version[a], version[b]) {
+        if !alive[a] || !alive[b] {
             continue;
         }
-        alive[b] = false;
-        let moved = std::mem::take(&mut members[b]);
-        members[a].extend(moved);
-        version[a] += 1;
-        let cb = std::mem::take(&mut centroid[b]);
-        for (t, w) in cb {
-            *centroid[a].entry(t).or_default() += w;
-        }
-        norm[a] = centroid[a].values().map(|w| w * w).sum::<f64>().sqrt();
-        let lb = std::mem::take(&mut links[b]);
-        links[a].remove(&(b as u32));
-        for c in lb {
-            if c as usize != a {
-                links[a].insert(c);
-                links[c as usize].remove(&(b as u32));
-                links[c as usize].insert(a as u32);
-            }
-        }
-        size[a] += size[b];
-        let sb = std::mem::take(&mut sums[b]);
-        sums[a].remove(&(b as u32));
-        for (c, sum) in sb {
-            if c as usize == a {
-                continue;
-            }
-            *sums[a].entry(c).or_default() += sum;
-            let sc = &mut sums[c as usize];
-            let x = sc.remove(&(b as u32)).unwrap_or(0.0);
-            *sc.entry(a as u32).or_default() += x;
-        }
-        let mut neighbours: Vec<u32> = links[a].iter().copied().collect();
-        neighbours.sort_unstable();
-        for c in neighbours {
-            let avg = sums[a].get(&c).copied().unwrap_or(0.0) / (size[a] as f64 * size[c as usize] as f64);
-            if avg < min_average {
-                continue;
-            }
-            let s = cos(&centroid[a], norm[a], &centroid[c as usize], norm[c as usize]);
-            if s >= threshold {
-                let (x, y) = if (a as u32) < c { (a as u32, c) } else { (c, a as u32) };
+        if m.stamp != (version[a], version[b]) {
+            if let Some(s) = score(&dots, &size, &square, m.a, m.b) {
                 heap.push(Merge {
-                    avg: s,
+                    score: s,
+                    stamp: (version[a], version[b]),
+                    ..m
+                });
+            }
+            continue;
+        }
+        // The side with more links stays, so relinking costs the smaller degree.
+        let (keep, gone) = if dots[b].len() > dots[a].len() { (b, a) } else { (a, b) };
+        let inner = dots[keep].remove(&(gone as u32)).unwrap_or(0.0);
+        square[keep] += square[gone] + 2.0 * inner;
+        size[keep] += size[gone];
+        version[keep] += 1;
+        alive[gone] = false;
+        let moved = std::mem::take(&mut members[gone]);
+        members[keep].extend(moved);
+        let mut relinked: Vec<(u32, f64)> = std::mem::take(&mut dots[gone]).into_iter().collect();
+        relinked.sort_unstable_by_key(|x| x.0);
+        for &(c, d) in &relinked {
+            if c as usize == keep {
+                continue;
+            }
+            *dots[keep].entry(c).or_default() += d;
+            let dc = &mut dots[c as usize];
+            dc.remove(&(gone as u32));
+            *dc.entry(keep as u32).or_default() += d;
+        }
+        for &(c, _) in &relinked {
+            if c as usize == keep {
+                continue;
+            }
+            if let Some(s) = score(&dots, &size, &square, keep as u32, c) {
+                let (x, y) = if (keep as u32) < c {
+                    (keep as u32, c)
+                } else {
+                    (c, keep as u32)
+                };
+                heap.push(Merge {
+                    score: s,
                     a: x,
                     b: y,
                     stamp: (version[x as usize], version[y as usize]),
@@ -393,7 +311,7 @@ pub fn centroid_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f6
 /// group is split.
 pub fn stories(articles: &[Article], vecs: &[Vector], groups: &[Vec<u32>], params: &StoryParams) -> Vec<Vec<u32>> {
     let sims = similarities(articles, vecs, params);
-    let clusters = centroid_linkage(vecs, &sims, params.threshold, params.min_average);
+    let clusters = centroid_linkage(vecs.len(), &sims, params.threshold, params.min_average);
     let mut uf = UnionFind::new(articles.len());
     for c in &clusters {
         for &m in &c[1..] {
@@ -451,14 +369,77 @@ mod tests {
     use crate::article::seeds;
 
     #[test]
-    fn average_linkage_does_not_chain() {
-        // 0-1 strong, 1-2 strong, 0-2 absent: average of {0,1} with 2 is (0.9 + 0) / 2 = 0.45.
+    fn centroid_linkage_does_not_chain() {
+        // 0-1 and 1-2 strong, 0-2 absent: {0,1} has squared norm 1 + 1 + 2 * 0.95 = 3.9, so its
+        // cosine with 2 is 0.9 / sqrt(3.9) = 0.456 and its average similarity 0.45.
         let sims = [(0, 1, 0.95), (1, 2, 0.9), (3, 4, 0.1)];
+        let two = vec![vec![0, 1], vec![2], vec![3], vec![4]];
+        assert_eq!(centroid_linkage(5, &sims, 0.5, 0.0), two);
         assert_eq!(
-            average_linkage(5, &sims, 0.5),
-            vec![vec![0, 1], vec![2], vec![3], vec![4]]
+            centroid_linkage(5, &sims, 0.4, 0.0),
+            vec![vec![0, 1, 2], vec![3], vec![4]]
         );
-        assert_eq!(average_linkage(5, &sims, 0.4), vec![vec![0, 1, 2], vec![3], vec![4]]);
+        assert_eq!(centroid_linkage(5, &sims, 0.4, 0.46), two);
+    }
+
+    /// The obvious quadratic algorithm: score every pair of clusters from the full matrix and
+    /// merge the best, until none reaches the threshold.
+    fn naive_linkage(n: usize, sims: &[(u32, u32, f32)], threshold: f64, min_average: f64) -> Vec<Vec<u32>> {
+        let mut m = vec![vec![0.0f64; n]; n];
+        for &(a, b, s) in sims {
+            m[a as usize][b as usize] = s as f64;
+            m[b as usize][a as usize] = s as f64;
+        }
+        let sum = |x: &[u32], y: &[u32]| -> f64 {
+            x.iter()
+                .flat_map(|&i| y.iter().map(move |&j| (i, j)))
+                .map(|(i, j)| if i == j { 1.0 } else { m[i as usize][j as usize] })
+                .sum()
+        };
+        let mut clusters: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+        loop {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for i in 0..clusters.len() {
+                for j in i + 1..clusters.len() {
+                    let (x, y) = (&clusters[i], &clusters[j]);
+                    let d = sum(x, y);
+                    let cos = d / (sum(x, x) * sum(y, y)).sqrt();
+                    let avg = d / (x.len() * y.len()) as f64;
+                    if d > 0.0 && cos >= threshold && avg >= min_average && best.is_none_or(|b| cos > b.0) {
+                        best = Some((cos, i, j));
+                    }
+                }
+            }
+            let Some((_, i, j)) = best else { break };
+            let y = clusters.remove(j);
+            clusters[i].extend(y);
+        }
+        for c in &mut clusters {
+            c.sort_unstable();
+        }
+        clusters.sort_by_key(|c| c[0]);
+        clusters
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn centroid_linkage_is_the_greedy_merge_order(
+            n in 2usize..24,
+            edges in proptest::collection::vec((0u32..24, 0u32..24, 1u32..1000), 0..80),
+            threshold in 0.05f64..0.6,
+        ) {
+            let mut sims: Vec<(u32, u32, f32)> = edges
+                .into_iter()
+                .filter(|&(a, b, _)| a != b && (a as usize) < n && (b as usize) < n)
+                .map(|(a, b, w)| (a.min(b), a.max(b), w as f32 / 1000.0))
+                .collect();
+            sims.sort_by_key(|x| (x.0, x.1));
+            sims.dedup_by_key(|x| (x.0, x.1));
+            proptest::prop_assert_eq!(
+                centroid_linkage(n, &sims, threshold, 0.03),
+                naive_linkage(n, &sims, threshold, 0.03)
+            );
+        }
     }
 
     #[test]
