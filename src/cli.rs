@@ -182,7 +182,7 @@ pub struct StoriesArgs {
     /// Cosine of two groups' summed TF-IDF vectors at which they form one story.
     #[arg(long, default_value_t = storydup::story::StoryParams::default().threshold)]
     pub threshold: f64,
-    /// Least average cosine of their article pairs for two groups to merge.
+    /// Least average similarity (over indexed terms) of their article pairs for two groups to merge.
     #[arg(long, default_value_t = storydup::story::StoryParams::default().min_average)]
     pub min_average: f64,
     /// Never link articles dated more than this many days apart.
