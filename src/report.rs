@@ -2,13 +2,38 @@
 //! flushed and synced, then renamed into place. `summary.json` is removed first and renamed in
 //! last, so its presence marks a complete, consistent set of outputs: a killed run leaves either
 //! the previous complete result or files without a summary, never a half-written file.
+//!
+//! # Leftovers of killed runs
+//!
+//! A run killed with SIGKILL cannot delete its temporary files (`.storydup.NAME.XXXXXX.tmp`) or its
+//! spool folder (`.storydup-spool.XXXXXX`). The next run removes them with [`sweep`], and must
+//! never remove those of another run that is still writing into the same folder. Each run holds
+//! an exclusive `flock(2)` on every temporary file and spool folder it creates, from creation until
+//! it is renamed or deleted; [`sweep`] removes only what it can lock itself. The kernel releases
+//! a lock when its holder dies, however it dies, so a lock that can be taken belongs to a dead run.
+//! This was chosen over names carrying a process id, which need a liveness check that process-id
+//! reuse, pid namespaces (containers) and other users' processes make unreliable, and over one
+//! lock file per folder, which would serialise runs. Creation and sweeping race safely: a creator
+//! locks what it made and then checks that its path still leads to it (a sweeper may have locked
+//! and deleted it in between), and if not, makes another.
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempDir};
 
 use crate::error::{Error, Result};
+
+/// Name prefix of output temporary files (then the output's name, a random part and `.tmp`).
+pub const TMP_PREFIX: &str = ".storydup.";
+/// Name prefix of spool folders (decompressed input kept for re-reading by offset).
+pub const SPOOL_PREFIX: &str = ".storydup-spool.";
+
+/// How often a creator retries when a sweeper removed what it had just made (each retry means
+/// a sweeper won a race of microseconds; three in a row do not happen by chance).
+const MAX_ATTEMPTS: usize = 8;
 
 /// An output file being written in `dir`, invisible under its final name until [`Output::finish`].
 pub struct Output {
@@ -23,18 +48,26 @@ impl Output {
     /// The folder is not writable.
     pub fn create(dir: &Path, name: &str) -> Result<Output> {
         let path = dir.join(name);
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|source| Error::Output {
-                path: path.clone(),
-                source,
-            })?;
-        Ok(Output {
-            path,
-            writer: BufWriter::with_capacity(1 << 20, tmp),
-        })
+        let err = |source| Error::Output {
+            path: path.clone(),
+            source,
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!("{TMP_PREFIX}{name}."))
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(err)?;
+            if hold(tmp.path(), tmp.as_file()) {
+                return Ok(Output {
+                    path,
+                    writer: BufWriter::with_capacity(1 << 20, tmp),
+                });
+            }
+            // A sweeper deleted it before we held it: leave the name alone (it may be reused).
+            let _ = tmp.keep();
+        }
+        Err(err(raced()))
     }
 
     /// Writes raw bytes.
@@ -110,6 +143,13 @@ impl Pending {
 /// # Errors
 /// A rename failed; the old summary is then already gone, so the folder does not look complete.
 pub fn commit_all(dir: &Path, files: Vec<Pending>, summary: Pending) -> Result<()> {
+    // Two runs finishing together into one folder take turns, so that the folder ends with one
+    // run's complete set and never with a mix of the two under one summary. The lock is on the
+    // folder itself (no lock file is left behind); where flock is not supported, no lock.
+    let folder = File::open(dir).ok();
+    if let Some(d) = &folder {
+        let _ = flock::exclusive(d, true);
+    }
     let old = dir.join("summary.json");
     match std::fs::remove_file(&old) {
         Ok(()) => {}
@@ -120,10 +160,146 @@ pub fn commit_all(dir: &Path, files: Vec<Pending>, summary: Pending) -> Result<(
         f.commit()?;
     }
     summary.commit()?;
-    if let Ok(d) = std::fs::File::open(dir) {
+    if let Some(d) = &folder {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// A run's spool folder (`.storydup-spool.XXXXXX` in the output folder), locked for as long as
+/// it lives and deleted when dropped.
+#[derive(Debug)]
+pub struct Spool {
+    // Fields drop in order: the folder is deleted while the lock is still held.
+    dir: TempDir,
+    _lock: File,
+}
+
+impl Spool {
+    /// Removes the leftovers of dead runs from `out_dir` ([`sweep`]), then creates this run's
+    /// spool folder there and locks it.
+    ///
+    /// # Errors
+    /// The folder is not writable.
+    pub fn create(out_dir: &Path) -> Result<Spool> {
+        sweep(out_dir);
+        let err = |source| Error::Output {
+            path: out_dir.to_path_buf(),
+            source,
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let dir = tempfile::Builder::new()
+                .prefix(SPOOL_PREFIX)
+                .tempdir_in(out_dir)
+                .map_err(err)?;
+            let lock = File::open(dir.path()).map_err(err)?;
+            if hold(dir.path(), &lock) {
+                return Ok(Spool { dir, _lock: lock });
+            }
+            let _ = dir.keep();
+        }
+        Err(err(raced()))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Removes from `dir` the temporary files and spool folders of storydup runs that are no longer
+/// running, and returns how many it removed. Those of live runs are locked and stay. Anything it
+/// cannot open, lock or remove (another user's files, a filesystem without locks) is left alone.
+pub fn sweep(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let is_tmp = name.starts_with(TMP_PREFIX) && name.ends_with(".tmp");
+        let is_spool = name.starts_with(SPOOL_PREFIX);
+        let path = e.path();
+        // Never follow a link, never open a FIFO (that would block).
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !(is_tmp && meta.is_file() || is_spool && meta.is_dir()) {
+            continue;
+        }
+        let Ok(f) = File::open(&path) else { continue };
+        // Held: a live run's. Locked by us but no longer at `path`: renamed or deleted meanwhile.
+        if !matches!(flock::exclusive(&f, false), Ok(true)) || !same_file(&path, &f) {
+            continue;
+        }
+        let gone = if is_spool {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed += usize::from(gone.is_ok());
+    }
+    removed
+}
+
+/// Locks `file`, just created at `path`, and returns whether `path` still leads to it: false when
+/// a sweeper locked it first and removed it. A filesystem without flock gives no lock, and then
+/// no sweeper can lock it either.
+fn hold(path: &Path, file: &File) -> bool {
+    let _ = flock::exclusive(file, true);
+    same_file(path, file)
+}
+
+/// Whether `path` (not followed if a link) is the file or folder open as `file`.
+fn same_file(path: &Path, file: &File) -> bool {
+    match (std::fs::symlink_metadata(path), file.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+fn raced() -> std::io::Error {
+    std::io::Error::other(format!(
+        "another process deleted each temporary file as it was created, {MAX_ATTEMPTS} times"
+    ))
+}
+
+/// Exclusive advisory locks with `flock(2)`: held by an open file, released by the kernel when
+/// the last descriptor closes, including when the holder is killed.
+mod flock {
+    use std::fs::File;
+    use std::io;
+    use std::os::raw::c_int;
+    use std::os::unix::io::AsRawFd;
+
+    // The same values on Linux, the BSDs and macOS.
+    const LOCK_EX: c_int = 2;
+    const LOCK_NB: c_int = 4;
+
+    // std's File::lock needs Rust 1.89; the crate supports 1.85. libc is linked by std already.
+    extern "C" {
+        fn flock(fd: c_int, operation: c_int) -> c_int;
+    }
+
+    /// Takes an exclusive lock on `file`, waiting for it if `wait`. `Ok(false)`: held by another
+    /// open file (only without `wait`).
+    pub fn exclusive(file: &File, wait: bool) -> io::Result<bool> {
+        let op = if wait { LOCK_EX } else { LOCK_EX | LOCK_NB };
+        loop {
+            // SAFETY: flock reads two integers and touches no memory of ours; `file` keeps the
+            // descriptor open for the duration of the call.
+            if unsafe { flock(file.as_raw_fd(), op) } == 0 {
+                return Ok(true);
+            }
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => return Ok(false),
+                _ => return Err(e),
+            }
+        }
+    }
 }
 
 /// Rounds a similarity to six decimals so that output is the same bytes on every platform.
@@ -149,5 +325,82 @@ mod tests {
             "{\"x\":1}\n"
         );
         assert!(dir.path().join("summary.json").exists());
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn sweep_removes_what_no_live_run_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Leftovers of a dead run: nobody holds a lock on them.
+        std::fs::write(d.join(".storydup.kept.jsonl.AbC123.tmp"), "partial").unwrap();
+        std::fs::create_dir(d.join(".storydup-spool.XyZ789")).unwrap();
+        std::fs::write(d.join(".storydup-spool.XyZ789/spool-00001.jsonl"), "{}").unwrap();
+        // Not ours, or not what the name says: left alone.
+        std::fs::write(d.join(".notes.tmp"), "x").unwrap();
+        std::fs::write(d.join(".storydup.kept.jsonl.keep"), "x").unwrap();
+        std::fs::create_dir(d.join(".storydup.dir.tmp")).unwrap();
+        std::fs::create_dir(d.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(d.join("elsewhere"), d.join(".storydup-spool.link")).unwrap();
+        std::fs::write(d.join("kept.jsonl"), "{}").unwrap();
+        // A live run's files, locked.
+        let live_out = Output::create(d, "kept.jsonl").unwrap();
+        assert_eq!(sweep(d), 2);
+        let live_spool = Spool::create(d).unwrap();
+        let left = names(d);
+        assert_eq!(left.len(), 8, "{left:?}");
+        assert!(!left.contains(&".storydup.kept.jsonl.AbC123.tmp".to_string()));
+        assert!(!left.contains(&".storydup-spool.XyZ789".to_string()));
+        assert!(live_spool.path().is_dir());
+        // A second live run sweeps too, and leaves the first one's files.
+        let other_spool = Spool::create(d).unwrap();
+        assert!(live_spool.path().is_dir() && live_out.writer.get_ref().path().is_file());
+        assert_eq!(sweep(d), 0);
+        let spool_path = live_spool.path().to_path_buf();
+        drop((live_out, live_spool, other_spool));
+        assert!(!spool_path.exists(), "a finished run removes its own spool");
+        assert_eq!(names(d).len(), 6);
+    }
+
+    #[test]
+    fn a_commit_waits_while_another_run_commits_into_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("summary.json"), "old").unwrap();
+        let data = Output::create(d, "a.jsonl").unwrap().finish().unwrap();
+        let summary = Output::create(d, "summary.json").unwrap().finish().unwrap();
+        // Another run in the middle of its commit holds the folder's lock.
+        let other = File::open(d).unwrap();
+        assert!(flock::exclusive(&other, true).unwrap());
+        std::thread::scope(|s| {
+            let commit = s.spawn(|| commit_all(d, vec![data], summary));
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            assert!(!commit.is_finished(), "the commit did not wait for the lock");
+            assert_eq!(std::fs::read_to_string(d.join("summary.json")).unwrap(), "old");
+            assert!(!d.join("a.jsonl").exists());
+            drop(other);
+            commit.join().unwrap().unwrap();
+        });
+        assert_eq!(std::fs::read_to_string(d.join("summary.json")).unwrap(), "");
+        assert_eq!(names(d), ["a.jsonl", "summary.json"]);
+    }
+
+    #[test]
+    fn a_file_swept_before_it_was_held_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".storydup.x.tmp");
+        let f = File::create(&p).unwrap();
+        std::fs::remove_file(&p).unwrap();
+        assert!(!hold(&p, &f), "the path no longer leads to the file");
+        std::fs::write(&p, "someone else's").unwrap();
+        assert!(!hold(&p, &f), "another file under the same name is not ours");
     }
 }
