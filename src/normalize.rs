@@ -29,6 +29,70 @@ pub fn for_each_word(text: &str, scratch: &mut Vec<u8>, f: impl FnMut(&[u8])) {
     }
 }
 
+/// Replaces `out` with the normalized text (its words joined by single spaces, as [`normalize`]
+/// gives it) and `ends` with the end offset of each word in `out`.
+///
+/// The same words as [`for_each_word`]; pure-ASCII text is written in one table-driven pass.
+pub fn normalize_into(text: &str, scratch: &mut Vec<u8>, out: &mut Vec<u8>, ends: &mut Vec<usize>) {
+    out.clear();
+    ends.clear();
+    if text.is_ascii() {
+        ascii_into(text.as_bytes(), out, ends);
+        return;
+    }
+    for_each_word(text, scratch, |w| {
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(w);
+        ends.push(out.len());
+    });
+}
+
+/// ASCII letters and digits, lower-cased; 0 for every other byte (a word break).
+static ASCII_WORD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// [`normalize_into`] for ASCII text: one pass, every byte looked up once, and no branch that
+/// depends on the text (a word boundary every few bytes would otherwise mispredict each time).
+fn ascii_into(bytes: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
+    // The output is never longer than the input plus one space; there are at most
+    // (len + 1) / 2 words, and every byte writes one slot of `ends` (kept or overwritten).
+    out.resize(bytes.len() + 1, 0);
+    ends.resize(bytes.len() / 2 + 2, 0);
+    let buf = &mut out[..bytes.len() + 1];
+    let (mut j, mut k, mut in_word) = (0usize, 0usize, false);
+    for &b in bytes {
+        let c = ASCII_WORD[b as usize];
+        let is_word = c != 0;
+        // A break right after a word ends it at j.
+        ends[k] = j;
+        k += usize::from(in_word & !is_word);
+        // A letter or digit is written; of a run of breaks only the first, as one space.
+        buf[j] = if is_word { c } else { b' ' };
+        j += usize::from(is_word | in_word);
+        in_word = is_word;
+    }
+    if in_word {
+        ends[k] = j;
+        k += 1;
+    } else {
+        j = j.saturating_sub(1); // the space after the last word, if any
+    }
+    out.truncate(j);
+    ends.truncate(k);
+}
+
 /// Words of NFKC text that is mostly ASCII: ASCII bytes take the byte path, other characters
 /// are decoded where they stand. Same words as [`unicode_words`] over `text.chars()`.
 fn mixed_words(text: &str, scratch: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
@@ -176,6 +240,33 @@ mod tests {
             let mut b = Vec::new();
             unicode_words(t.chars(), &mut Vec::new(), |w| b.push(w.to_vec()));
             assert_eq!(a, b, "{t}");
+        }
+    }
+
+    #[test]
+    fn normalize_into_matches_for_each_word() {
+        let (mut scratch, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        for t in [
+            "",
+            " ... ",
+            "a",
+            "  Hello,   World!\n\tIt's_OK. ",
+            "end.",
+            "Déjà-VU ＡＢＣ x",
+            "The U.S. said on Jan. 5 -- \"no\" 100%_done",
+        ] {
+            normalize_into(t, &mut scratch, &mut out, &mut ends);
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), normalize(t), "{t:?}");
+            let mut start = 0;
+            let split: Vec<String> = ends
+                .iter()
+                .map(|&e| {
+                    let w = String::from_utf8(out[start..e].to_vec()).unwrap();
+                    start = e + 1;
+                    w
+                })
+                .collect();
+            assert_eq!(split, words(t), "{t:?}");
         }
     }
 

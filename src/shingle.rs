@@ -5,44 +5,54 @@
 //! words (so every non-empty text has a signature). An empty text yields none.
 
 use crate::hash::{hash_bytes, mix64};
-use crate::normalize::for_each_word;
+use crate::normalize::normalize_into;
 use crate::params::Shingle;
 
 /// Odd multiplier of the rolling polynomial.
 const P: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Reusable buffers for shingling one text after another on one thread.
+///
+/// Shingling runs in two steps that can be timed apart: [`Shingler::normalize`] writes the
+/// normalized text (its words joined by single spaces) into a reused buffer, and
+/// [`Shingler::shingles`] hashes the words or characters of that buffer into shingle hashes.
+/// [`Shingler::for_each`] does both.
 #[derive(Debug, Default)]
 pub struct Shingler {
     words: Vec<u64>,
     scratch: Vec<u8>,
-    text: String,
+    /// The normalized text of the last [`Shingler::normalize`]: words joined by single spaces.
+    norm: Vec<u8>,
+    /// Where each word of `norm` ends (exclusive byte offset).
+    ends: Vec<usize>,
     /// Open-addressing table for [`Shingler::distinct`] (0 marks an empty slot).
     table: Vec<u64>,
     distinct: Vec<u64>,
 }
 
 impl Shingler {
-    /// Calls `f` with each shingle hash of `text` (repeats included, in text order).
-    /// Returns the number of shingles produced.
-    pub fn for_each(&mut self, text: &str, kind: Shingle, seed: u64, mut f: impl FnMut(u64)) -> usize {
+    /// Normalizes `text` (see [`crate::normalize`]) into this shingler's buffer, for
+    /// [`Shingler::shingles`]; returns the number of words.
+    pub fn normalize(&mut self, text: &str) -> usize {
+        normalize_into(text, &mut self.scratch, &mut self.norm, &mut self.ends);
+        self.ends.len()
+    }
+
+    /// Calls `f` with each shingle hash of the text last given to [`Shingler::normalize`]
+    /// (repeats included, in text order). Returns the number of shingles produced.
+    fn for_each_normalized(&mut self, kind: Shingle, seed: u64, mut f: impl FnMut(u64)) -> usize {
         match kind {
             Shingle::Word(n) => {
                 self.words.clear();
-                let words = &mut self.words;
-                for_each_word(text, &mut self.scratch, |w| words.push(hash_bytes(w, seed)));
+                let mut start = 0;
+                for &end in &self.ends {
+                    self.words.push(hash_bytes(&self.norm[start..end], seed));
+                    start = end + 1;
+                }
                 word_shingles(&self.words, n, seed, f)
             }
             Shingle::Char(n) => {
-                self.text.clear();
-                let out = &mut self.text;
-                for_each_word(text, &mut self.scratch, |w| {
-                    if !out.is_empty() {
-                        out.push(' ');
-                    }
-                    out.push_str(std::str::from_utf8(w).expect("words are built from whole chars"));
-                });
-                let s = self.text.as_str();
+                let s = std::str::from_utf8(&self.norm).expect("words are built from whole chars");
                 if s.is_empty() {
                     return 0;
                 }
@@ -62,13 +72,27 @@ impl Shingler {
         }
     }
 
-    /// Every shingle hash of `text`, repeats included, in text order (a reused buffer).
-    pub fn all(&mut self, text: &str, kind: Shingle, seed: u64) -> &[u64] {
+    /// Every shingle hash of the text last given to [`Shingler::normalize`], repeats included, in
+    /// text order (a reused buffer).
+    pub fn shingles(&mut self, kind: Shingle, seed: u64) -> &[u64] {
         let mut all = std::mem::take(&mut self.distinct);
         all.clear();
-        self.for_each(text, kind, seed, |h| all.push(h));
+        self.for_each_normalized(kind, seed, |h| all.push(h));
         self.distinct = all;
         &self.distinct
+    }
+
+    /// Calls `f` with each shingle hash of `text` (repeats included, in text order).
+    /// Returns the number of shingles produced.
+    pub fn for_each(&mut self, text: &str, kind: Shingle, seed: u64, f: impl FnMut(u64)) -> usize {
+        self.normalize(text);
+        self.for_each_normalized(kind, seed, f)
+    }
+
+    /// Every shingle hash of `text`, repeats included, in text order (a reused buffer).
+    pub fn all(&mut self, text: &str, kind: Shingle, seed: u64) -> &[u64] {
+        self.normalize(text);
+        self.shingles(kind, seed)
     }
 
     /// The distinct shingle hashes of `text`, in first-seen order: what signing needs (the set and
