@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::time::Instant;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -105,6 +106,9 @@ pub struct Chunk {
     pub items: Vec<Item>,
     /// Input bytes this chunk covers, for progress.
     pub bytes_read: u64,
+    /// Seconds the reader thread spent on this chunk: reading, decompressing (and spooling) and
+    /// splitting lines, without the time it waited for the signing stage to take a chunk.
+    pub read_s: f64,
 }
 
 impl Chunk {
@@ -252,7 +256,13 @@ impl Corpus {
             for (idx, src) in sources.iter().enumerate() {
                 let idx = idx as SourceId;
                 let res = match src.kind {
-                    SourceKind::Txt => read_txt(idx, src, max_doc_bytes, &mut txt_batch).map(|()| {
+                    SourceKind::Txt => {
+                        let busy = Instant::now();
+                        let res = read_txt(idx, src, max_doc_bytes, &mut txt_batch);
+                        txt_batch.read_s += busy.elapsed().as_secs_f64();
+                        res
+                    }
+                    .map(|()| {
                         if txt_batch.data.len() >= CHUNK_BYTES || txt_batch.items.len() >= 4096 {
                             Some(std::mem::take(&mut txt_batch))
                         } else {
@@ -466,6 +476,8 @@ fn read_jsonl(
     // While skipping an oversized line: its start line, offset and bytes seen so far.
     let mut skipping: Option<(u64, u64, u64)> = None;
     let mut chunk = Chunk::default();
+    // The reader's busy time since the last chunk was handed over (see `Chunk::read_s`).
+    let mut busy = Instant::now();
     loop {
         let old = buf.len();
         // read_to_end fills spare capacity without zeroing it first, and retries Interrupted.
@@ -546,13 +558,18 @@ fn read_jsonl(
         buf.drain(..pos);
         if let Some(e) = failed {
             if !chunk.items.is_empty() {
+                chunk.read_s = busy.elapsed().as_secs_f64();
                 emit(std::mem::take(&mut chunk));
             }
             return Err((loc(line, buf_offset), stream_problem(comp, &e)));
         }
         let full = chunk.data.len() >= CHUNK_BYTES || chunk.items.len() >= 65536;
-        if (full || (eof && !chunk.items.is_empty())) && !emit(std::mem::take(&mut chunk)) {
-            return Ok(());
+        if full || (eof && !chunk.items.is_empty()) {
+            chunk.read_s = busy.elapsed().as_secs_f64();
+            if !emit(std::mem::take(&mut chunk)) {
+                return Ok(());
+            }
+            busy = Instant::now();
         }
         if eof {
             break;

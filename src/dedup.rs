@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cluster::{Cluster, Removal};
-use crate::corpus::{parse, Corpus, Reader, SourceKind, Span};
+use crate::corpus::{parse, Chunk, Corpus, Item, Reader, SourceKind, Span};
 use crate::error::{Error, Location, Problem, Result};
 use crate::hash::hash_bytes;
 use crate::lsh::{candidates, Bands};
@@ -50,19 +50,126 @@ pub struct Rejection {
     pub problem: Problem,
 }
 
-/// Wall time of each stage, in seconds.
+/// Time per stage, in seconds (varies between runs; nothing else in `summary.json` does).
+///
+/// The five top-level figures are wall-clock times of whole stages, as earlier versions wrote
+/// them. [`WallTimes`] splits them further where the work is sequential or where the wall time of
+/// a parallel step matters; [`ThreadTimes`] splits the parallel stages by what the threads spent
+/// their time on. [`Timings::breakdown`] lists the stages in pipeline order.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
-    /// Reading, decompressing, parsing, normalizing, shingling and hashing (pass 1).
+    /// Pass 1, wall: reading, decompressing, parsing, normalizing, shingling and MinHash.
     pub read_and_sign: f64,
-    /// Banding and candidate pairs.
+    /// Wall: banding and candidate pairs.
     pub lsh: f64,
-    /// Estimate filter, exact re-reading, clustering.
+    /// Wall: estimate filter, exact re-reading, clustering.
     pub verify_and_cluster: f64,
-    /// Writing the outputs (pass 2 over the input).
+    /// Wall: writing the outputs (pass 2 over the input).
     pub write: f64,
-    /// The whole run.
+    /// Wall: the whole run.
     pub total: f64,
+    /// Wall-clock parts of the stages above.
+    pub wall: WallTimes,
+    /// Thread-seconds of the parallel stages' parts.
+    pub thread: ThreadTimes,
+}
+
+/// Wall-clock seconds of parts of the stages.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WallTimes {
+    /// Pass 1: signing waited for the reader thread to hand over a chunk. Near zero unless
+    /// reading or decompression holds the run back.
+    pub input_wait: f64,
+    /// Pass 1: signing chunks in parallel (parse, normalize, shingle, MinHash).
+    pub sign: f64,
+    /// Pass 1, sequential: checking ids for duplicates and storing signatures.
+    pub ids: f64,
+    /// Verification: the filter on the MinHash estimate (parallel).
+    pub verify_filter: f64,
+    /// Verification, sequential: grouping the pairs into connected components.
+    pub components: f64,
+    /// Verification: exact measuring and clustering of the components (parallel).
+    pub verify_components: f64,
+}
+
+/// Thread-seconds: the time the threads doing a stage spent in it, summed over the threads
+/// (each part timed per record or per component with a monotonic clock). With `-j 1` they add
+/// up to the wall time of their stage; with more threads they can exceed it. They include time a
+/// thread was descheduled, so on a busy machine they grow too. Reading runs on its own thread,
+/// alongside signing.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ThreadTimes {
+    /// The reader thread: reading, decompressing (and spooling) the input, splitting lines.
+    pub read: f64,
+    /// UTF-8 check and JSON parsing of each record.
+    pub parse: f64,
+    /// NFKC, lower case and word breaks.
+    pub normalize: f64,
+    /// Hashing words (or characters) into shingle hashes (XXH3 and the rolling n-gram hash).
+    pub shingle: f64,
+    /// The MinHash permutations.
+    pub minhash: f64,
+    /// Measuring candidate pairs (exact: re-reading, shingling and intersecting the sets).
+    pub verify: f64,
+    /// Keeping the best containment edges and assembling clusters.
+    pub cluster: f64,
+}
+
+impl Timings {
+    /// Every stage in pipeline order: (name, seconds, whether the figure is thread-seconds).
+    pub fn stages(&self) -> Vec<(&'static str, f64, bool)> {
+        let (w, t) = (&self.wall, &self.thread);
+        vec![
+            ("read", t.read, true),
+            ("parse", t.parse, true),
+            ("normalize", t.normalize, true),
+            ("shingle", t.shingle, true),
+            ("minhash", t.minhash, true),
+            ("input wait", w.input_wait, false),
+            ("ids", w.ids, false),
+            ("lsh", self.lsh, false),
+            ("verify filter", w.verify_filter, false),
+            ("components", w.components, false),
+            ("verify", t.verify, true),
+            ("cluster", t.cluster, true),
+            ("write", self.write, false),
+        ]
+    }
+
+    /// The stages on one line, for people: `read 0.05s*, parse 0.12s*, ...`, where `*` marks
+    /// thread-seconds.
+    pub fn breakdown(&self) -> String {
+        let parts: Vec<String> = self
+            .stages()
+            .into_iter()
+            .map(|(name, s, thread)| format!("{name} {s:.2}s{}", if thread { "*" } else { "" }))
+            .collect();
+        format!(
+            "{} (* thread-seconds, summed over threads; total wall {:.2}s)",
+            parts.join(", "),
+            self.total
+        )
+    }
+}
+
+/// Thread-seconds of the parts of signing (see [`ThreadTimes`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignTimes {
+    /// UTF-8 check and JSON parsing.
+    pub parse: f64,
+    /// NFKC, lower case and word breaks.
+    pub normalize: f64,
+    /// Words into shingle hashes.
+    pub shingle: f64,
+    /// The MinHash permutations.
+    pub minhash: f64,
+}
+
+impl SignTimes {
+    /// The sum of the parts.
+    pub fn total(&self) -> f64 {
+        self.parse + self.normalize + self.shingle + self.minhash
+    }
 }
 
 /// What `summary.json` holds.
@@ -142,7 +249,103 @@ impl Store {
     }
 }
 
-type Signed = std::result::Result<(String, u32), (Option<String>, Problem)>;
+/// What signing makes of one record: its id and its number of shingles (repeats included), or
+/// why it cannot be used and its id when that could be read.
+pub type Signed = std::result::Result<(String, u32), (Option<String>, Problem)>;
+
+/// Signs every record of `chunk` in parallel on the current rayon pool: parse, normalize,
+/// shingle and MinHash, each record's signature into its `num_perm` slots of `sigs` (which must
+/// hold `u32::MAX` in every slot). Returns each record's result, in order, and the
+/// thread-seconds spent on each part (timed per record: four clock reads per record, well under
+/// 1% of its cost).
+pub fn sign_chunk(
+    corpus: &Corpus,
+    chunk: &Chunk,
+    params: &Params,
+    hasher: &MinHasher,
+    sigs: &mut [u32],
+) -> (Vec<Signed>, SignTimes) {
+    let signed: Vec<(Signed, [u64; 4])> = chunk
+        .items
+        .par_iter()
+        .zip(sigs.par_chunks_mut(params.num_perm))
+        .map_init(Shingler::default, |shingler, (item, sig)| {
+            let mut nanos = [0u64; 4];
+            let result = sign_record(corpus, chunk, item, params, hasher, shingler, sig, &mut nanos);
+            (result, nanos)
+        })
+        .collect();
+    let mut nanos = [0u64; 4];
+    let results = signed
+        .into_iter()
+        .map(|(r, n)| {
+            for (sum, part) in nanos.iter_mut().zip(n) {
+                *sum += part;
+            }
+            r
+        })
+        .collect();
+    let s = |n: u64| n as f64 / 1e9;
+    let times = SignTimes {
+        parse: s(nanos[0]),
+        normalize: s(nanos[1]),
+        shingle: s(nanos[2]),
+        minhash: s(nanos[3]),
+    };
+    (results, times)
+}
+
+/// Signs one record, adding the nanoseconds of its parse, normalize, shingle and MinHash parts
+/// to `nanos`.
+#[expect(clippy::too_many_arguments, reason = "the hot loop's state, passed without a struct")]
+fn sign_record(
+    corpus: &Corpus,
+    chunk: &Chunk,
+    item: &Item,
+    params: &Params,
+    hasher: &MinHasher,
+    shingler: &mut Shingler,
+    sig: &mut [u32],
+    nanos: &mut [u64; 4],
+) -> Signed {
+    let t0 = Instant::now();
+    let src = &corpus.sources[item.span.source as usize];
+    let parsed = parse(
+        src,
+        item,
+        chunk.bytes(item),
+        &params.id_field,
+        &params.text_field,
+        params.max_doc_bytes,
+    );
+    let t1 = Instant::now();
+    nanos[0] += (t1 - t0).as_nanos() as u64;
+    // A .txt record's id is its path, known even when its bytes are bad.
+    let parsed = parsed.map_err(|p| (src.txt_id.clone(), p))?;
+    shingler.normalize(&parsed.text);
+    let t2 = Instant::now();
+    // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as an
+    // estimate of the set size (repeats included) for the estimate filter and --verify estimate.
+    // Exact verification measures exact set sizes itself.
+    let shingles = shingler.shingles(params.shingle, params.seed);
+    let t3 = Instant::now();
+    hasher.update_all(sig, shingles);
+    let t4 = Instant::now();
+    nanos[1] += (t2 - t1).as_nanos() as u64;
+    nanos[2] += (t3 - t2).as_nanos() as u64;
+    nanos[3] += (t4 - t3).as_nanos() as u64;
+    let n = shingles.len();
+    if n == 0 {
+        return Err((
+            Some(parsed.key.into_owned()),
+            Problem::new(
+                "empty",
+                "the text has no words (empty, or only punctuation and spaces); remove the record",
+            ),
+        ));
+    }
+    Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32))
+}
 
 /// Runs dedup over `inputs`, writing the outputs into `out_dir`.
 ///
@@ -174,7 +377,11 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut input_records = 0u64;
     let mut input_bytes = 0u64;
     let t = Instant::now();
-    for chunk in corpus.read_chunks(params.max_doc_bytes) {
+    let chunks = corpus.read_chunks(params.max_doc_bytes);
+    loop {
+        let waited = Instant::now();
+        let Ok(chunk) = chunks.recv() else { break };
+        timings.wall.input_wait += waited.elapsed().as_secs_f64();
         let chunk = match chunk {
             Ok(c) => c,
             Err((at, problem)) => {
@@ -185,42 +392,17 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         };
         observer.advance(chunk.bytes_read);
         input_bytes += chunk.bytes_read;
+        timings.thread.read += chunk.read_s;
         // Signatures go straight into one flat buffer per chunk: no allocation per record.
+        let signing = Instant::now();
         let mut chunk_sigs = vec![u32::MAX; chunk.items.len() * params.num_perm];
-        let signed: Vec<Signed> = chunk
-            .items
-            .par_iter()
-            .zip(chunk_sigs.par_chunks_mut(params.num_perm))
-            .map_init(Shingler::default, |shingler, (item, sig)| {
-                let src = &corpus.sources[item.span.source as usize];
-                let parsed = parse(
-                    src,
-                    item,
-                    chunk.bytes(item),
-                    &params.id_field,
-                    &params.text_field,
-                    params.max_doc_bytes,
-                )
-                // A .txt record's id is its path, known even when its bytes are bad.
-                .map_err(|p| (src.txt_id.clone(), p))?;
-                // MinHash ignores repeats, so the shingles are signed as they come; their count is
-                // kept as an estimate of the set size (repeats included) for the estimate filter and
-                // --verify estimate. Exact verification measures exact set sizes itself.
-                let shingles = shingler.all(&parsed.text, params.shingle, params.seed);
-                hasher.update_all(sig, shingles);
-                let n = shingles.len();
-                if n == 0 {
-                    return Err((
-                        Some(parsed.key.into_owned()),
-                        Problem::new(
-                            "empty",
-                            "the text has no words (empty, or only punctuation and spaces); remove the record",
-                        ),
-                    ));
-                }
-                Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32))
-            })
-            .collect();
+        let (signed, times) = sign_chunk(&corpus, &chunk, params, &hasher, &mut chunk_sigs);
+        timings.wall.sign += signing.elapsed().as_secs_f64();
+        timings.thread.parse += times.parse;
+        timings.thread.normalize += times.normalize;
+        timings.thread.shingle += times.shingle;
+        timings.thread.minhash += times.minhash;
+        let storing = Instant::now();
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             input_records += 1;
             match result {
@@ -245,6 +427,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                 Err((id, problem)) => reject(params, &mut rejected, corpus.location(&item.span), id, problem)?,
             }
         }
+        timings.wall.ids += storing.elapsed().as_secs_f64();
     }
     if store.keys.len() >= u32::MAX as usize {
         return Err(Error::Params {
@@ -286,6 +469,11 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let (clusters, stats) = verify(&pairs, &table, &reader, params)?;
     drop(pairs);
     timings.verify_and_cluster = t.elapsed().as_secs_f64();
+    timings.wall.verify_filter = stats.filter_s;
+    timings.wall.components = stats.components_s;
+    timings.wall.verify_components = (timings.verify_and_cluster - stats.filter_s - stats.components_s).max(0.0);
+    timings.thread.verify = stats.verify_thread_s;
+    timings.thread.cluster = stats.cluster_thread_s;
 
     // Write.
     observer.stage("writing outputs");

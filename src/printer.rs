@@ -34,7 +34,7 @@ impl Printer {
         Progress { bar }
     }
 
-    /// One line per count, on stderr.
+    /// The counts on one line and the time of each stage on another, on stderr.
     pub fn summary(&self, s: &Summary, out: &Path) {
         if self.quiet {
             return;
@@ -52,6 +52,7 @@ impl Printer {
             s.input_bytes as f64 / 1e6 / s.timings_s.total.max(1e-9),
             out.display()
         );
+        eprintln!("storydup: stages: {}", s.timings_s.breakdown());
     }
 }
 

@@ -8,6 +8,8 @@
 //! component of the candidate graph, in parallel, so each record is read and shingled once and
 //! only one component's sets are held per thread.
 
+use std::time::Instant;
+
 use rayon::prelude::*;
 
 use crate::cluster::{assemble, Cluster, Edge, Rule, Similarity, UnionFind};
@@ -39,6 +41,10 @@ impl Table<'_> {
 /// A connected component of the candidate graph: its members (sorted) and its pairs.
 type Component = (Vec<u32>, Vec<(u32, u32)>);
 
+/// What one component gives: its clusters, its number of edges, and the seconds spent measuring
+/// its pairs and clustering them.
+type Verified = (Vec<Cluster>, usize, [f64; 2]);
+
 /// Counts of the verification stage, for the summary.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct Stats {
@@ -52,6 +58,21 @@ pub struct Stats {
     pub records_reread: usize,
     /// Pairs that passed the rule.
     pub edges: usize,
+    /// Wall seconds of the estimate filter (parallel). Timings are not serialized here: they vary
+    /// between runs, and `summary.json` keeps them apart, under `timings_s`.
+    #[serde(skip)]
+    pub filter_s: f64,
+    /// Wall seconds of grouping the filtered pairs into connected components (sequential).
+    #[serde(skip)]
+    pub components_s: f64,
+    /// Thread-seconds, summed over threads, of measuring the pairs (exact: re-reading,
+    /// shingling and intersecting the sets).
+    #[serde(skip)]
+    pub verify_thread_s: f64,
+    /// Thread-seconds, summed over threads, of keeping the best containment edges and
+    /// assembling clusters (union-find, the kept record, the audit of each removed one).
+    #[serde(skip)]
+    pub cluster_thread_s: f64,
 }
 
 /// The Jaccard a pair must reach to pass the rule by either measure (containment of the smaller
@@ -89,6 +110,7 @@ pub fn verify(
         containment: params.containment,
     };
     let num_perm = table.num_perm as f64;
+    let t = Instant::now();
     let filtered: Vec<(u32, u32)> = pairs
         .par_iter()
         .copied()
@@ -101,8 +123,10 @@ pub fn verify(
     let mut stats = Stats {
         candidate_pairs: pairs.len(),
         filtered_pairs: filtered.len(),
+        filter_s: t.elapsed().as_secs_f64(),
         ..Stats::default()
     };
+    let t = Instant::now();
 
     // Connected components, each a sorted member list with its pairs.
     let n = table.sizes.len();
@@ -136,11 +160,12 @@ pub fn verify(
         components.push((m, p));
     }
     stats.components = components.len();
+    stats.components_s = t.elapsed().as_secs_f64();
     if params.verify == Verify::Exact {
         stats.records_reread = members.len();
     }
 
-    let results: Vec<Result<(Vec<Cluster>, usize)>> = components
+    let results: Vec<Result<Verified>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p)| {
             let sets = std::cell::RefCell::new(SetCache::new(reader, table, params, shingler));
@@ -161,6 +186,7 @@ pub fn verify(
             // containment removes) comes from their exact sizes; the signing pass only estimates
             // sizes (it counts repeated shingles), which is enough for the filter above.
             let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
+            let t = Instant::now();
             let mut edges: Vec<Edge> = Vec::new();
             for &(a, b) in p {
                 let sim = measure(a, b);
@@ -169,19 +195,23 @@ pub fn verify(
                     edges.push(Edge { a, b, smaller, sim });
                 }
             }
+            let verify_s = t.elapsed().as_secs_f64();
+            let t = Instant::now();
             let edges = best_containment_only(edges, &rule);
             let n_edges = edges.len();
             let clusters = assemble(m, &edges, &rule, measure);
             if let Some(e) = sets.borrow_mut().error.take() {
                 return Err(e);
             }
-            Ok((clusters, n_edges))
+            Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
         })
         .collect();
     let mut clusters = Vec::new();
     for r in results {
-        let (c, e) = r?;
+        let (c, e, [verify_s, cluster_s]) = r?;
         stats.edges += e;
+        stats.verify_thread_s += verify_s;
+        stats.cluster_thread_s += cluster_s;
         clusters.extend(c);
     }
     clusters.sort_by_key(|c| c.members[0]);
