@@ -48,7 +48,7 @@ fn main() {
     );
     println!("load average before: {}", load());
     println!(
-        "clock: Instant::now costs {:.1} ns; signing reads it 4 times per record",
+        "clock: Instant::now costs {:.1} ns; signing reads it 5 times per record",
         instant_cost_ns()
     );
     println!();
