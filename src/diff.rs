@@ -166,29 +166,27 @@ impl<'a> Index<'a> {
 
 /// The group's reference: the member with the most sentences in reused passages.
 pub fn reference(group: &[u32], reprints: &[Reprint]) -> u32 {
-    let count = |d: u32| -> usize {
-        let mut idx: Vec<u32> = reprints
-            .iter()
-            .flat_map(|r| r.passages.iter())
-            .flat_map(|p| {
-                let mut v = Vec::new();
-                if p.a == d {
-                    v.extend(&p.sentences_a);
-                }
-                if p.b == d {
-                    v.extend(&p.sentences_b);
-                }
-                v
-            })
-            .collect();
-        idx.sort_unstable();
-        idx.dedup();
-        idx.len()
+    assert!(!group.is_empty(), "groups are not empty");
+    let mut held: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    for p in reprints.iter().flat_map(|r| r.passages.iter()) {
+        held.entry(p.a).or_default().extend(&p.sentences_a);
+        held.entry(p.b).or_default().extend(&p.sentences_b);
+    }
+    let mut count = |d: u32| -> usize {
+        held.get_mut(&d).map_or(0, |idx| {
+            idx.sort_unstable();
+            idx.dedup();
+            idx.len()
+        })
     };
-    *group
-        .iter()
-        .max_by(|&&x, &&y| count(x).cmp(&count(y)).then(y.cmp(&x)))
-        .expect("groups are not empty")
+    let mut best = (0, u32::MAX);
+    for &d in group {
+        let c = count(d);
+        if c > best.0 || (c == best.0 && d < best.1) {
+            best = (c, d);
+        }
+    }
+    best.1
 }
 
 /// Variants of a syndication group.

@@ -18,7 +18,7 @@
 //! On the hand-labelled giveme5w1h dev pairs these rules give 17 of 18 reprints and no quote or
 //! furniture pair (see results/).
 
-use ahash::AHashSet;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -164,30 +164,47 @@ fn is_quote(a: &Article, i: usize) -> bool {
         .any(|(k, o)| k != i && o.quoted >= 0.5 && gram_containment(&s.grams, &o.grams) >= 0.6)
 }
 
+/// How often each content word occurs in an article, sorted by word.
+fn word_counts(a: &Article) -> Vec<(u64, u32)> {
+    let mut words: Vec<u64> = a.sentences.iter().flat_map(|s| s.content.iter().copied()).collect();
+    words.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for w in words {
+        match out.last_mut() {
+            Some(last) if last.0 == w => last.1 += 1,
+            _ => out.push((w, 1)),
+        }
+    }
+    out
+}
+
 /// Share of the passage's content words that recur in the rest of the article (1 when the
-/// passage is most of a real article).
-fn on_topic(a: &Article, idx: &[u32]) -> f64 {
+/// passage is most of a real article). `counts` is the article's [`word_counts`]: a word recurs
+/// outside the passage when the article holds more of it than the passage does, which costs the
+/// passage's length rather than the article's.
+fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     let total: u32 = a.sentences.iter().map(|s| s.num_words).sum();
     let inside: u32 = idx.iter().map(|&i| a.sentences[i as usize].num_words).sum();
     if total >= 60 && inside as f64 >= 0.6 * total as f64 {
         return 1.0;
     }
-    let idx_set: AHashSet<u32> = idx.iter().copied().collect();
-    let words: AHashSet<u64> = idx
-        .iter()
-        .flat_map(|&i| a.sentences[i as usize].content.iter().copied())
-        .collect();
+    let mut idx = idx.to_vec();
+    idx.sort_unstable();
+    idx.dedup();
+    let mut words: AHashMap<u64, u32> = AHashMap::new();
+    for &i in &idx {
+        for &w in &a.sentences[i as usize].content {
+            *words.entry(w).or_default() += 1;
+        }
+    }
     if words.is_empty() {
         return 0.0;
     }
-    let rest: AHashSet<u64> = a
-        .sentences
+    let recurring = words
         .iter()
-        .enumerate()
-        .filter(|(k, _)| !idx_set.contains(&(*k as u32)))
-        .flat_map(|(_, s)| s.content.iter().copied())
-        .collect();
-    words.iter().filter(|w| rest.contains(w)).count() as f64 / words.len() as f64
+        .filter(|&(w, &n)| counts.binary_search_by_key(w, |c| c.0).is_ok_and(|k| counts[k].1 > n))
+        .count();
+    recurring as f64 / words.len() as f64
 }
 
 fn span(sentences: &[Sentence], idx: &[u32]) -> (usize, usize) {
@@ -208,9 +225,20 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
             _ => groups.push((a, b, vec![(i, j)])),
         }
     }
+    groups.retain(|g| g.2.len() >= 2);
+    let mut involved: Vec<u32> = groups.iter().flat_map(|g| [g.0, g.1]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let mut counts: Vec<Vec<(u64, u32)>> = vec![Vec::new(); articles.len()];
+    let computed: Vec<Vec<(u64, u32)>> = involved
+        .par_iter()
+        .map(|&d| word_counts(&articles[d as usize]))
+        .collect();
+    for (&d, c) in involved.iter().zip(computed) {
+        counts[d as usize] = c;
+    }
     groups
         .into_par_iter()
-        .filter(|g| g.2.len() >= 2)
         .filter_map(|(a, b, mut m)| {
             m.sort_unstable();
             let (da, db) = (&articles[a as usize], &articles[b as usize]);
@@ -229,7 +257,9 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
                     }
                     let ia: Vec<u32> = run.iter().map(|p| p.0).collect();
                     let mut ib: Vec<u32> = run.iter().map(|p| p.1).collect();
-                    if on_topic(da, &ia) < MIN_ON_TOPIC || on_topic(db, &ib) < MIN_ON_TOPIC {
+                    if on_topic(da, &counts[a as usize], &ia) < MIN_ON_TOPIC
+                        || on_topic(db, &counts[b as usize], &ib) < MIN_ON_TOPIC
+                    {
                         return None;
                     }
                     let (span_a, span_b) = (span(&da.sentences, &ia), span(&db.sentences, &ib));

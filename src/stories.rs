@@ -107,6 +107,11 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
             group_of[m as usize] = gi;
         }
     }
+    // The reprint pairs of each group (both ends are in one group, as groups are their components).
+    let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for (r, x) in reprints.iter().enumerate() {
+        by_group[group_of[x.a as usize]].push(r);
+    }
     let key = |d: u32| articles[d as usize].key.clone();
     // Group ids follow the order of stories, then of groups inside a story.
     let story_gids: Vec<Vec<usize>> = clusters
@@ -139,11 +144,7 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
             let mut variants = Vec::new();
             for (&gi, &number) in story_gids[sid].iter().zip(&numbers[sid]) {
                 let g = &groups[gi];
-                let pair_reprints: Vec<Reprint> = reprints
-                    .iter()
-                    .filter(|r| g.binary_search(&r.a).is_ok() && g.binary_search(&r.b).is_ok())
-                    .cloned()
-                    .collect();
+                let pair_reprints: Vec<Reprint> = by_group[gi].iter().map(|&r| reprints[r].clone()).collect();
                 let passages = pair_reprints
                     .iter()
                     .flat_map(|r| r.passages.iter())
