@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score `storydup stories` on the labelled dev corpora (read from ../shared/data; never copied).
 
-  python3 scripts/stories_eval.py [--bin target/release/storydup] [--threshold T] [--sweep]
+  python3 scripts/stories_eval.py [--bin target/release/storydup] [--threshold T] [--min-average M] [--sweep]
 
 Prints, for giveme5w1h_news_cluster: reprint-pair precision/recall of the pairs inside
 storydup's syndication groups against the `reprint` pairs of dev_reprint_pairs.jsonl (and how
@@ -47,11 +47,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "storydup"))
     ap.add_argument("--threshold", type=float)
+    ap.add_argument("--min-average", type=float)
     ap.add_argument("--sweep", action="store_true")
     a = ap.parse_args()
     if not Path(a.bin).exists():
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    extra = ["--threshold", str(a.threshold)] if a.threshold else []
+    by_threshold = ["--threshold", str(a.threshold)] if a.threshold else []
+    by_average = ["--min-average", str(a.min_average)] if a.min_average is not None else []
+    extra = by_threshold + by_average
 
     g5 = DATA / "giveme5w1h_news_cluster"
     report, secs, text = run_stories(a.bin, g5 / "dev.jsonl", extra)
@@ -88,7 +91,7 @@ def main():
             if a.sweep:
                 thresholds += [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
             for t in thresholds:
-                ex = ["--threshold", str(t)] if t is not None else extra
+                ex = (["--threshold", str(t)] if t is not None else by_threshold) + by_average
                 rep, secs, text = run_stories(a.bin, corpus, ex)
                 s = eval_stories(a.bin, truth, text)
                 shown = t if t is not None else (a.threshold or "default")
