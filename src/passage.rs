@@ -24,7 +24,8 @@ use serde::Serialize;
 
 use crate::article::Article;
 use crate::cluster::UnionFind;
-use crate::sentence::{gram_containment, gram_jaccard, Sentence};
+use crate::sentence::{gram_containment, Sentence};
+use crate::shingle::intersection_len;
 
 /// Hashes per sentence in the candidate index.
 const SKETCH: usize = 6;
@@ -118,8 +119,11 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
                 &articles[a as usize].sentences[i as usize],
                 &articles[b as usize].sentences[j as usize],
             );
-            let jac = gram_jaccard(&sa.grams, &sb.grams);
-            let cut = sa.num_words.min(sb.num_words) >= 8 && gram_containment(&sa.grams, &sb.grams) >= 0.9;
+            // One intersection serves both tests (this loop runs once per candidate pair).
+            let inter = intersection_len(&sa.grams, &sb.grams) as f64;
+            let jac = inter / ((sa.grams.len() + sb.grams.len()) as f64 - inter).max(1.0);
+            let smaller = sa.grams.len().min(sb.grams.len()).max(1) as f64;
+            let cut = sa.num_words.min(sb.num_words) >= 8 && inter / smaller >= 0.9;
             (jac >= SENTENCE_MATCH || cut).then_some((a, i, b, j, jac as f32))
         })
         .collect()
