@@ -70,13 +70,15 @@ fn ascii_into(bytes: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
     // (len + 1) / 2 words, and every byte writes one slot of `ends` (kept or overwritten).
     out.resize(bytes.len() + 1, 0);
     ends.resize(bytes.len() / 2 + 2, 0);
+    // Slices, not the vectors, in the loop: their pointers and lengths then stay in registers.
     let buf = &mut out[..bytes.len() + 1];
+    let word_ends = &mut ends[..bytes.len() / 2 + 2];
     let (mut j, mut k, mut in_word) = (0usize, 0usize, false);
     for &b in bytes {
         let c = ASCII_WORD[b as usize];
         let is_word = c != 0;
         // A break right after a word ends it at j.
-        ends[k] = j;
+        word_ends[k] = j;
         k += usize::from(in_word & !is_word);
         // A letter or digit is written; of a run of breaks only the first, as one space.
         buf[j] = if is_word { c } else { b' ' };
@@ -84,7 +86,7 @@ fn ascii_into(bytes: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
         in_word = is_word;
     }
     if in_word {
-        ends[k] = j;
+        word_ends[k] = j;
         k += 1;
     } else {
         j = j.saturating_sub(1); // the space after the last word, if any
