@@ -73,6 +73,10 @@ pub struct Reprint {
 type PairMatches = (u32, u32, Vec<(u32, u32)>);
 
 /// Matched sentence pairs (a, i, b, j, similarity) with a < b, sorted.
+///
+/// Each candidate pair is compared once, under the smallest sketch hash the two sentences share
+/// (among those not skipped as stock phrases), so no list of candidates is ever built or
+/// deduplicated: a sentence reprinted in many articles would otherwise repeat every pair six times.
 pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u32, u32, u32, u32, f32)> {
     let mut postings: Vec<(u64, u32, u32)> = articles
         .par_iter()
@@ -91,42 +95,64 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
         })
         .collect();
     postings.par_sort_unstable();
-    let mut pairs: Vec<(u32, u32, u32, u32)> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut stock: AHashSet<u64> = AHashSet::new();
     let mut i = 0;
     while i < postings.len() {
         let mut j = i + 1;
         while j < postings.len() && postings[j].0 == postings[i].0 {
             j += 1;
         }
-        let run = &postings[i..j];
-        if run.len() <= MAX_POSTINGS {
-            for x in 0..run.len() {
-                for y in x + 1..run.len() {
-                    if run[x].1 != run[y].1 {
-                        pairs.push((run[x].1, run[x].2, run[y].1, run[y].2));
-                    }
-                }
-            }
+        if j - i > MAX_POSTINGS {
+            stock.insert(postings[i].0);
+        } else if j - i > 1 {
+            runs.push((i, j));
         }
         i = j;
     }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
+    let sentence = |d: u32, i: u32| &articles[d as usize].sentences[i as usize];
+    // The smallest sketch hash two sentences share, stock phrases aside.
+    let first_shared = |x: &[u64], y: &[u64]| -> Option<u64> {
+        let (x, y) = (&x[..x.len().min(SKETCH)], &y[..y.len().min(SKETCH)]);
+        let (mut p, mut q) = (0, 0);
+        while p < x.len() && q < y.len() {
+            match x[p].cmp(&y[q]) {
+                std::cmp::Ordering::Less => p += 1,
+                std::cmp::Ordering::Greater => q += 1,
+                std::cmp::Ordering::Equal if stock.contains(&x[p]) => (p, q) = (p + 1, q + 1),
+                std::cmp::Ordering::Equal => return Some(x[p]),
+            }
+        }
+        None
+    };
+    let mut matches: Vec<(u32, u32, u32, u32, f32)> = runs
         .into_par_iter()
-        .filter_map(|(a, i, b, j)| {
-            let (sa, sb) = (
-                &articles[a as usize].sentences[i as usize],
-                &articles[b as usize].sentences[j as usize],
-            );
-            // One intersection serves both tests (this loop runs once per candidate pair).
-            let inter = intersection_len(&sa.grams, &sb.grams) as f64;
-            let jac = inter / ((sa.grams.len() + sb.grams.len()) as f64 - inter).max(1.0);
-            let smaller = sa.grams.len().min(sb.grams.len()).max(1) as f64;
-            let cut = sa.num_words.min(sb.num_words) >= 8 && inter / smaller >= 0.9;
-            (jac >= SENTENCE_MATCH || cut).then_some((a, i, b, j, jac as f32))
+        .flat_map_iter(|(s, e)| {
+            let run = &postings[s..e];
+            let mut out = Vec::new();
+            for (x, &(g, a, i)) in run.iter().enumerate() {
+                for &(_, b, j) in &run[x + 1..] {
+                    if a == b {
+                        continue;
+                    }
+                    let (sa, sb) = (sentence(a, i), sentence(b, j));
+                    if first_shared(&sa.grams, &sb.grams) != Some(g) {
+                        continue;
+                    }
+                    let inter = intersection_len(&sa.grams, &sb.grams) as f64;
+                    let jac = inter / ((sa.grams.len() + sb.grams.len()) as f64 - inter).max(1.0);
+                    let smaller = sa.grams.len().min(sb.grams.len()).max(1) as f64;
+                    let cut = sa.num_words.min(sb.num_words) >= 8 && inter / smaller >= 0.9;
+                    if jac >= SENTENCE_MATCH || cut {
+                        out.push((a, i, b, j, jac as f32));
+                    }
+                }
+            }
+            out
         })
-        .collect()
+        .collect();
+    matches.par_sort_unstable_by_key(|m| (m.0, m.1, m.2, m.3));
+    matches
 }
 
 /// Runs of matched sentences for one article pair: `matches` are (i, j) sorted.
@@ -317,6 +343,43 @@ mod tests {
         let p = &r[0].passages[0];
         assert!(p.words >= 50, "{p:?}");
         assert_eq!(groups(5, &r), vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn every_sentence_pair_is_matched_once() {
+        // One sentence in six articles (and twice in the last), one edited copy: every pair of
+        // articles that share it once, whatever the number of sketch hashes they share.
+        let s = "The cargo ship ran aground off the coast of Sri Lanka early on Tuesday morning.";
+        let edited = "The cargo ship ran aground off the coast of Sri Lanka early on Tuesday.";
+        let texts = [
+            s.to_string(),
+            s.into(),
+            s.into(),
+            s.into(),
+            edited.into(),
+            format!("{s}\n{s}"),
+        ];
+        let arts: Vec<Article> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Article {
+                key: i.to_string(),
+                title: None,
+                date: None,
+                source: None,
+                text: t.clone(),
+                sentences: crate::sentence::analyze(t, 1),
+            })
+            .collect();
+        let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
+        let m = sentence_matches(&arts, &furniture);
+        let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.1, x.2, x.3)).collect();
+        let mut unique = keys.clone();
+        unique.dedup();
+        assert_eq!(keys, unique, "sorted, each pair once");
+        // 5 articles with one copy each: 10 pairs; the last article's two copies pair with each of
+        // the 5: 10 more.
+        assert_eq!(m.len(), 20, "{m:?}");
     }
 
     #[test]
