@@ -473,8 +473,10 @@ fn read_jsonl(
     let mut buf_offset: u64 = 0; // offset of buf[0] in the plain stream
     let mut line: u64 = 1; // line number of buf[0]
     let mut first = true;
-    // While skipping an oversized line: its start line, offset and bytes seen so far.
-    let mut skipping: Option<(u64, u64, u64)> = None;
+    // While skipping an oversized line: its start line, offset, bytes seen so far, and whether
+    // they were all blank (a blank line is no record, however long).
+    let mut skipping: Option<(u64, u64, u64, bool)> = None;
+    let blank = |bytes: &[u8]| bytes.iter().all(|b| b.is_ascii_whitespace());
     let mut chunk = Chunk::default();
     // The reader's busy time since the last chunk was handed over (see `Chunk::read_s`).
     let mut busy = Instant::now();
@@ -509,9 +511,10 @@ fn read_jsonl(
                 break;
             };
             let end = pos + nl;
-            if let Some((sline, soff, seen)) = skipping.take() {
-                let total = seen + (end - pos) as u64;
-                push_oversized(&mut chunk, idx, sline, soff, total);
+            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
+                if !(was_blank && blank(&buf[pos..end])) {
+                    push_oversized(&mut chunk, idx, sline, soff, seen + (end - pos) as u64);
+                }
             } else {
                 push_line(
                     &mut chunk,
@@ -527,8 +530,10 @@ fn read_jsonl(
         }
         if eof && pos < buf.len() {
             // Last line without a line end.
-            if let Some((sline, soff, seen)) = skipping.take() {
-                push_oversized(&mut chunk, idx, sline, soff, seen + (buf.len() - pos) as u64);
+            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
+                if !(was_blank && blank(&buf[pos..])) {
+                    push_oversized(&mut chunk, idx, sline, soff, seen + (buf.len() - pos) as u64);
+                }
             } else {
                 push_line(
                     &mut chunk,
@@ -541,16 +546,22 @@ fn read_jsonl(
             }
             pos = buf.len();
         } else if eof {
-            if let Some((sline, soff, seen)) = skipping.take() {
-                push_oversized(&mut chunk, idx, sline, soff, seen);
+            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
+                if !was_blank {
+                    push_oversized(&mut chunk, idx, sline, soff, seen);
+                }
             }
         }
         // An unfinished line longer than the limit is dropped as it streams by.
         let rest = buf.len() - pos;
         if rest > max_doc_bytes {
+            let rest_blank = blank(&buf[pos..]);
             match skipping.as_mut() {
-                Some((_, _, seen)) => *seen += rest as u64,
-                None => skipping = Some((line, buf_offset + pos as u64, rest as u64)),
+                Some((_, _, seen, was_blank)) => {
+                    *seen += rest as u64;
+                    *was_blank &= rest_blank;
+                }
+                None => skipping = Some((line, buf_offset + pos as u64, rest as u64, rest_blank)),
             }
             pos = buf.len();
         }
