@@ -20,7 +20,7 @@ use crate::hash::hash_bytes;
 use crate::lsh::{candidates, Bands};
 use crate::minhash::MinHasher;
 use crate::params::{OnError, Params};
-use crate::report::{commit_all, round6, Output, Pending};
+use crate::report::{commit_all, round6, Output, Pending, Spool};
 use crate::shingle::Shingler;
 use crate::verify::{verify, Stats, Table};
 
@@ -358,13 +358,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let spool_dir = tempfile::Builder::new()
-        .prefix(".storydup-spool.")
-        .tempdir_in(out_dir)
-        .map_err(|source| Error::Output {
-            path: out_dir.to_path_buf(),
-            source,
-        })?;
+    // Removes what killed runs left in the folder, then spools under a lock (see report.rs).
+    let spool_dir = Spool::create(out_dir)?;
     let corpus = Corpus::open(inputs, spool_dir.path())?;
     let mut timings = Timings::default();
 

@@ -304,7 +304,6 @@ fn hidden_entries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs src/dedup.rs to make its spool with report::Spool::create, which sweeps dead runs' leftovers (issue 6)"]
 fn a_successful_run_removes_the_leftovers_of_killed_runs() {
     let env = Env::new();
     let lines = seed_corpus("c", 8 << 20, 0, false);
@@ -398,7 +397,6 @@ fn wait_for(dir: &Path, prefix: &str, old: &[String]) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs src/dedup.rs to make its spool with report::Spool::create, which sweeps dead runs' leftovers (issue 6)"]
 fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
     let env = Env::new();
     let live_input = env.write("live.jsonl.gz", gzip(&join_lines(&seed_corpus("l", 8 << 20, 0, false))));
