@@ -552,9 +552,10 @@ fn read_jsonl(
                 }
             }
         }
-        // An unfinished line longer than the limit is dropped as it streams by.
+        // An unfinished line longer than the limit is dropped as it streams by (one byte more
+        // is kept: it may be the '\r' of a CRLF line end, which is not part of the record).
         let rest = buf.len() - pos;
-        if rest > max_doc_bytes {
+        if rest > max_doc_bytes.saturating_add(1) {
             let rest_blank = blank(&buf[pos..]);
             match skipping.as_mut() {
                 Some((_, _, seen, was_blank)) => {
