@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::corpus::{parse, Corpus, SourceKind};
 use crate::error::{Error, Problem, Result};
 use crate::sentence::{analyze, Sentence};
@@ -140,42 +142,56 @@ pub fn load(inputs: &[String], fields: &Fields, max_doc_bytes: usize, seed: u64)
     let mut seen = ahash::AHashMap::new();
     for chunk in corpus.read_chunks(max_doc_bytes) {
         let chunk = chunk.map_err(|(at, problem)| Error::Input { at, problem })?;
-        for item in &chunk.items {
-            let src = &corpus.sources[item.span.source as usize];
-            let at = || corpus.location(&item.span);
-            let bytes = chunk.bytes(item);
-            let parsed = parse(src, item, bytes, &fields.id, &fields.text, max_doc_bytes)
-                .map_err(|problem| Error::Input { at: at(), problem })?;
-            if let Some(first) = seen.insert(parsed.key.to_string(), at()) {
+        // Parsing and sentence analysis run in parallel; errors and duplicates are reported in
+        // input order, as a sequential reader would find them.
+        let built: Vec<Result<Article>> = chunk
+            .items
+            .par_iter()
+            .map(|item| {
+                let src = &corpus.sources[item.span.source as usize];
+                let bytes = chunk.bytes(item);
+                let parsed = parse(src, item, bytes, &fields.id, &fields.text, max_doc_bytes).map_err(|problem| {
+                    Error::Input {
+                        at: corpus.location(&item.span),
+                        problem,
+                    }
+                })?;
+                let (mut title, mut date, mut source) = (None, None, None);
+                if src.kind == SourceKind::Jsonl {
+                    // The line parsed once already, so this cannot fail; extra fields are optional.
+                    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                        let get = |f: &str| map.get(f).and_then(|v| v.as_str()).map(str::to_owned);
+                        title = get(&fields.title);
+                        date = get(&fields.date);
+                        source = get(&fields.source);
+                    }
+                }
+                Ok(article(
+                    parsed.key.into_owned(),
+                    title,
+                    date,
+                    source,
+                    parsed.text.into_owned(),
+                    seed,
+                ))
+            })
+            .collect();
+        for (item, a) in chunk.items.iter().zip(built) {
+            let a = a?;
+            let at = corpus.location(&item.span);
+            if let Some(first) = seen.insert(a.key.clone(), at.clone()) {
                 return Err(Error::Input {
-                    at: at(),
+                    at,
                     problem: Problem::new(
                         "duplicate_id",
                         format!(
                             "id \"{}\" was already used at {first}; give every record a unique id",
-                            parsed.key
+                            a.key
                         ),
                     ),
                 });
             }
-            let (mut title, mut date, mut source) = (None, None, None);
-            if src.kind == SourceKind::Jsonl {
-                // The line parsed once already, so this cannot fail; extra fields are optional.
-                if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes) {
-                    let get = |f: &str| map.get(f).and_then(|v| v.as_str()).map(str::to_owned);
-                    title = get(&fields.title);
-                    date = get(&fields.date);
-                    source = get(&fields.source);
-                }
-            }
-            out.push(article(
-                parsed.key.into_owned(),
-                title,
-                date,
-                source,
-                parsed.text.into_owned(),
-                seed,
-            ));
+            out.push(a);
         }
     }
     Ok(out)
