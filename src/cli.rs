@@ -91,6 +91,10 @@ pub struct DedupArgs {
     /// Records larger than this many bytes are rejected.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
+    /// Stop early with a message when the records held (signatures, ids, LSH keys) would pass
+    /// this much memory: bytes, or with K, M, G, T (binary). Default: 90 % of physical memory
+    #[arg(long, value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     /// LSH bands (with --rows), instead of the automatic choice.
     #[arg(long, requires = "rows")]
     pub bands: Option<usize>,
@@ -122,6 +126,7 @@ impl DedupArgs {
                 OnErrorArg::Skip => OnError::Skip,
             },
             max_doc_bytes: self.max_doc_bytes,
+            max_memory: self.max_memory.or_else(storydup::params::default_memory_limit),
             bands: self.bands,
             rows: self.rows,
         }
@@ -204,4 +209,29 @@ pub struct VerifyArgs {
     /// The inputs of that run, as given to it.
     #[arg(required = true)]
     pub inputs: Vec<String>,
+}
+
+/// A size such as 512M or 8G (binary multiples), or plain bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("'{s}': use bytes or K, M, G, T, e.g. 8G")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size; use e.g. 8G or 512M"))?;
+    n.checked_shl(shift)
+        .filter(|v| v >> shift == n)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }

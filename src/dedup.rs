@@ -371,6 +371,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut input_records = 0u64;
     let mut input_bytes = 0u64;
+    let mut held = 0u64; // bytes held for the stored records, as params.bytes_per_record counts
     let t = Instant::now();
     let chunks = corpus.read_chunks(params.max_doc_bytes);
     loop {
@@ -411,6 +412,20 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                         );
                         reject(params, &mut rejected, corpus.location(&item.span), Some(key), problem)?;
                         continue;
+                    }
+                    held += params.bytes_per_record() + key.len() as u64;
+                    if let Some(limit) = params.max_memory.filter(|&l| held > l) {
+                        return Err(Error::Params {
+                            field: "max-memory",
+                            reason: format!(
+                                "{} records held reach the limit of {} MiB at {} (about {} bytes per record); \
+                                 raise --max-memory, lower --num-perm, or split the input",
+                                store.keys.len() + 1,
+                                limit >> 20,
+                                corpus.location(&item.span),
+                                params.bytes_per_record() + key.len() as u64,
+                            ),
+                        });
                     }
                     let doc = store.keys.len() as u32;
                     store.insert(&key, h, doc);

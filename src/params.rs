@@ -95,6 +95,11 @@ pub struct Params {
     /// Records longer than this many bytes are rejected. Default 16 MiB: far above any article,
     /// low enough that one runaway line cannot exhaust memory.
     pub max_doc_bytes: usize,
+    /// Stop early, naming the record, when what the run holds per record (signature, id,
+    /// location, LSH keys: [`Params::bytes_per_record`]) would pass this many bytes, rather than
+    /// exhausting memory hours in. `None`: no limit (the CLI's default is 90 % of physical memory,
+    /// [`default_memory_limit`]).
+    pub max_memory: Option<u64>,
     /// Override the automatic LSH bands (needs `rows`).
     pub bands: Option<usize>,
     /// Override the automatic LSH rows per band (needs `bands`).
@@ -114,13 +119,30 @@ impl Default for Params {
             verify: Verify::Exact,
             on_error: OnError::Stop,
             max_doc_bytes: 16 << 20,
+            max_memory: None,
             bands: None,
             rows: None,
         }
     }
 }
 
+/// 90 % of this machine's physical memory, where the system says (Linux `/proc/meminfo`).
+pub fn default_memory_limit() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024 / 10 * 9)
+}
+
 impl Params {
+    /// Bytes held per record besides its id, at these parameters: the signature (4 × `num_perm`),
+    /// the LSH band keys while candidates are found, the location, the shingle count and the
+    /// id table entry. Measured: 756 bytes per record at 128 permutations with 11-byte ids on 10
+    /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
+    pub fn bytes_per_record(&self) -> u64 {
+        self.num_perm as u64 * 6 + 48
+    }
+
     /// Checks every field; the error names the bad one and what is allowed.
     pub fn validate(&self) -> Result<()> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
@@ -140,6 +162,12 @@ impl Params {
             return Err(Error::Params {
                 field: "num-perm",
                 reason: format!("{} is outside 1..=1024; use e.g. --num-perm 128", self.num_perm),
+            });
+        }
+        if self.max_memory.is_some_and(|m| m < 1 << 20) {
+            return Err(Error::Params {
+                field: "max-memory",
+                reason: "must be at least 1M; use e.g. --max-memory 8G".into(),
             });
         }
         if self.max_doc_bytes == 0 {

@@ -184,13 +184,13 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
                     variants.push(story_variant(&index, m, members));
                 }
             }
-            let order = |id: &str| {
-                members
-                    .iter()
-                    .position(|&m| articles[m as usize].key == id)
-                    .unwrap_or(usize::MAX)
-            };
-            variants.sort_by_key(|v| order(&v.document));
+            // Variants in the story's member order (a lookup table: a story may hold 100,000).
+            let position: ahash::AHashMap<&str, usize> = members
+                .iter()
+                .enumerate()
+                .map(|(p, &m)| (articles[m as usize].key.as_str(), p))
+                .collect();
+            variants.sort_by_key(|v| position.get(v.document.as_str()).copied().unwrap_or(usize::MAX));
             Story {
                 id: sid,
                 label: story::label(&articles, members, seed),

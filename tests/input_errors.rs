@@ -434,3 +434,26 @@ fn a_100_mb_line_is_rejected_without_holding_it() {
         "peak RSS {rss} bytes: the 100 MiB line was held in memory"
     );
 }
+
+#[test]
+fn a_run_over_max_memory_stops_early_with_a_message_and_no_outputs() {
+    let env = Env::new();
+    // 2,000 records of 827 bytes each (at 128 permutations) are 1.6 MiB: over a 1 MiB limit.
+    let lines: String = (0..2000)
+        .map(|i| format!("{{\"id\":\"r{i:07}\",\"text\":\"record number {i} of a long list\"}}\n"))
+        .collect();
+    let input = env.write("many.jsonl", lines);
+    let out = env.path("out");
+    dedup(&[&input], &out, &["--max-memory", "1M"])
+        .user_error()
+        .stderr_has(&["max-memory", "1 MiB", "many.jsonl:", "raise --max-memory"]);
+    assert!(!out.join("summary.json").exists(), "no result for a run that stopped");
+    // The same input under a limit it fits in, given with a suffix, runs; so does one in bytes.
+    dedup(&[&input], &env.path("out-4m"), &["--max-memory", "4M"]).ok();
+    dedup(&[&input], &env.path("out-bytes"), &["--max-memory", "4194304"]).ok();
+    for bad in ["lots", "8X", "99999999999T"] {
+        dedup(&[&input], &env.path("out-bad"), &["--max-memory", bad])
+            .user_error()
+            .stderr_has(&[bad]);
+    }
+}
