@@ -91,6 +91,10 @@ pub struct DedupArgs {
     /// Records larger than this many bytes are rejected.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
+    /// Compare texts longer than this many bytes on their first bytes only (records are still
+    /// kept or removed whole). Default: whole texts
+    #[arg(long)]
+    pub max_text_bytes: Option<usize>,
     /// Stop early with a message when the records held (signatures, ids, LSH keys) would pass
     /// this much memory: bytes, or with K, M, G, T (binary). Default: 90 % of physical memory
     #[arg(long, value_parser = parse_size)]
@@ -126,6 +130,7 @@ impl DedupArgs {
                 OnErrorArg::Skip => OnError::Skip,
             },
             max_doc_bytes: self.max_doc_bytes,
+            max_text_bytes: self.max_text_bytes,
             max_memory: self.max_memory.or_else(storydup::params::default_memory_limit),
             bands: self.bands,
             rows: self.rows,

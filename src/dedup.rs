@@ -191,6 +191,8 @@ pub struct Summary {
     pub input_bytes: u64,
     /// Files inside input folders that were not read (neither `.txt` nor JSONL).
     pub skipped_files: u64,
+    /// Records compared on the first `--max-text-bytes` bytes of their text (kept or removed whole).
+    pub truncated: u64,
     /// The parameters of the run.
     pub params: Params,
     /// The banding.
@@ -249,9 +251,10 @@ impl Store {
     }
 }
 
-/// What signing makes of one record: its id and its number of shingles (repeats included), or
-/// why it cannot be used and its id when that could be read.
-pub type Signed = std::result::Result<(String, u32), (Option<String>, Problem)>;
+/// What signing makes of one record: its id, its number of shingles (repeats included) and
+/// whether its text was cut to `--max-text-bytes`, or why it cannot be used and its id when that
+/// could be read.
+pub type Signed = std::result::Result<(String, u32, bool), (Option<String>, Problem)>;
 
 /// Signs every record of `chunk` in parallel on the current rayon pool: parse, normalize,
 /// shingle and MinHash, each record's signature into its `num_perm` slots of `sigs` (which must
@@ -322,7 +325,9 @@ fn sign_record(
     nanos[0] += (t1 - t0).as_nanos() as u64;
     // A .txt record's id is its path, known even when its bytes are bad.
     let parsed = parsed.map_err(|p| (src.txt_id.clone(), p))?;
-    shingler.normalize(&parsed.text);
+    let compared = params.compared_text(&parsed.text);
+    let truncated = compared.len() < parsed.text.len();
+    shingler.normalize(compared);
     let t2 = Instant::now();
     // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as an
     // estimate of the set size (repeats included) for the estimate filter and --verify estimate.
@@ -344,7 +349,7 @@ fn sign_record(
             ),
         ));
     }
-    Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32))
+    Ok((parsed.key.into_owned(), n.min(u32::MAX as usize) as u32, truncated))
 }
 
 /// Runs dedup over `inputs`, writing the outputs into `out_dir`.
@@ -371,6 +376,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut input_records = 0u64;
     let mut input_bytes = 0u64;
+    let mut truncated = 0u64; // records compared on the first --max-text-bytes of their text
     let mut held = 0u64; // bytes held for the stored records, as params.bytes_per_record counts
     let t = Instant::now();
     let chunks = corpus.read_chunks(params.max_doc_bytes);
@@ -402,7 +408,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             input_records += 1;
             match result {
-                Ok((key, n)) => {
+                Ok((key, n, cut)) => {
+                    truncated += u64::from(cut);
                     let h = hash_bytes(key.as_bytes(), 0);
                     if let Some(first) = store.find(&key, h) {
                         let first_at = corpus.location(&store.spans[first as usize]);
@@ -501,6 +508,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         clusters: clusters.len() as u64,
         input_bytes,
         skipped_files: corpus.num_skipped_files as u64,
+        truncated,
         params: params.clone(),
         lsh: LshSummary {
             bands: bands.bands,

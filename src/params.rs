@@ -95,6 +95,11 @@ pub struct Params {
     /// Records longer than this many bytes are rejected. Default 16 MiB: far above any article,
     /// low enough that one runaway line cannot exhaust memory.
     pub max_doc_bytes: usize,
+    /// Texts longer than this many bytes are compared on their first bytes only (cut at a
+    /// character boundary) instead of whole: a multi-megabyte record costs no more than this much
+    /// text, and it is still kept or removed whole. `None` (the default): whole texts. Records
+    /// over `max_doc_bytes` are rejected either way, as they are never held.
+    pub max_text_bytes: Option<usize>,
     /// Stop early, naming the record, when what the run holds per record (signature, id,
     /// location, LSH keys: [`Params::bytes_per_record`]) would pass this many bytes, rather than
     /// exhausting memory hours in. `None`: no limit (the CLI's default is 90 % of physical memory,
@@ -119,6 +124,7 @@ impl Default for Params {
             verify: Verify::Exact,
             on_error: OnError::Stop,
             max_doc_bytes: 16 << 20,
+            max_text_bytes: None,
             max_memory: None,
             bands: None,
             rows: None,
@@ -141,6 +147,21 @@ impl Params {
     /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
     pub fn bytes_per_record(&self) -> u64 {
         self.num_perm as u64 * 6 + 48
+    }
+
+    /// The part of `text` that is compared: all of it, or its first `max_text_bytes` bytes, cut
+    /// back to a character boundary.
+    pub fn compared_text<'a>(&self, text: &'a str) -> &'a str {
+        match self.max_text_bytes {
+            Some(limit) if text.len() > limit => {
+                let mut end = limit;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                &text[..end]
+            }
+            _ => text,
+        }
     }
 
     /// Checks every field; the error names the bad one and what is allowed.
@@ -168,6 +189,12 @@ impl Params {
             return Err(Error::Params {
                 field: "max-memory",
                 reason: "must be at least 1M; use e.g. --max-memory 8G".into(),
+            });
+        }
+        if self.max_text_bytes == Some(0) {
+            return Err(Error::Params {
+                field: "max-text-bytes",
+                reason: "must be at least 1".into(),
             });
         }
         if self.max_doc_bytes == 0 {

@@ -288,7 +288,9 @@ impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
             &self.params.id_field,
             &self.params.text_field,
         ) {
-            Ok(text) => self.shingler.set(&text, self.params.shingle, self.params.seed),
+            Ok(text) => self
+                .shingler
+                .set(self.params.compared_text(&text), self.params.shingle, self.params.seed),
             Err(e) => {
                 self.error.get_or_insert(e);
                 Vec::new()

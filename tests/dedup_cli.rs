@@ -453,3 +453,33 @@ fn containment_is_judged_on_distinct_shingles() {
     assert_eq!(r["similarity"].as_f64().unwrap(), round6(c));
     assert_eq!(o.kept_bytes, join_lines(&lines[..1]));
 }
+
+#[test]
+fn max_text_bytes_compares_only_the_start_of_long_texts() {
+    let env = Env::new();
+    // Two records that open with the same report and go on with different ones.
+    let (head, tail_a, tail_b) = (seed(0), seed(1), seed(2));
+    let cut = head.len();
+    let a = format!("{head}\n{tail_a}");
+    let b = format!("{head}\n{tail_b}");
+    let line = |id: &str, t: &str| format!("{}\n", serde_json::json!({"id": id, "text": t}));
+    let input = env.write("long.jsonl", format!("{}{}", line("a", &a), line("b", &b)));
+
+    let whole = env.path("whole");
+    dedup(&[&input], &whole, &[]).ok();
+    assert_eq!(stable_summary(&whole)["removed"], 0, "whole texts differ");
+    assert_eq!(stable_summary(&whole)["truncated"], 0);
+
+    let start = env.path("start");
+    dedup(&[&input], &start, &["--max-text-bytes", &cut.to_string()]).ok();
+    let s = stable_summary(&start);
+    assert_eq!(s["removed"], 1, "the first {cut} bytes are the same report");
+    assert_eq!(s["truncated"], 2);
+    // Removed records are still written whole, and the run verifies.
+    let o = Outputs::read(&start);
+    assert_eq!(o.kept_ids(), vec!["a".to_string()]);
+    verify(&start, &[&input], None).verified();
+    // A cut inside a multi-byte character falls back to the character's start.
+    let accents = env.write("accents.jsonl", line("c", &"é".repeat(50)));
+    dedup(&[&accents], &env.path("accents"), &["--max-text-bytes", "5"]).ok();
+}
