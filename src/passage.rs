@@ -345,6 +345,18 @@ mod tests {
         assert_eq!(groups(5, &r), vec![vec![0, 1]]);
     }
 
+    /// Article `i` with text `t`, no title, date or source.
+    fn article(i: usize, t: &str) -> Article {
+        Article {
+            key: i.to_string(),
+            title: None,
+            date: None,
+            source: None,
+            text: t.to_string(),
+            sentences: crate::sentence::analyze(t, 1),
+        }
+    }
+
     #[test]
     fn every_sentence_pair_is_matched_once() {
         // One sentence in six articles (and twice in the last), one edited copy: every pair of
@@ -359,18 +371,7 @@ mod tests {
             edited.into(),
             format!("{s}\n{s}"),
         ];
-        let arts: Vec<Article> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Article {
-                key: i.to_string(),
-                title: None,
-                date: None,
-                source: None,
-                text: t.clone(),
-                sentences: crate::sentence::analyze(t, 1),
-            })
-            .collect();
+        let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
         let m = sentence_matches(&arts, &furniture);
         let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.1, x.2, x.3)).collect();
@@ -387,18 +388,7 @@ mod tests {
         let q = "\"Despite strong pressure from the enemy, our units are heroically holding the line and will not retreat,\" the channel said. \"We will fight on for every village in the region,\" it added.";
         let a = format!("Ukraine attacked near Kursk on Sunday morning. {q} Officials gave no figures.");
         let b = format!("Russian bloggers described heavy fighting in the Kursk region. {q} The ministry was silent.");
-        let mut arts: Vec<Article> = [a, b]
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| Article {
-                key: i.to_string(),
-                title: None,
-                date: None,
-                source: None,
-                sentences: crate::sentence::analyze(&t, 1),
-                text: t,
-            })
-            .collect();
+        let mut arts: Vec<Article> = [a, b].iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let v = crate::story::vectors(&arts, 1);
         let f = mark(&mut arts, &v);
         assert!(reprints(&arts, &f).is_empty());

@@ -117,7 +117,7 @@ pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
 }
 
 /// Cosine of two normalized vectors.
-pub fn cosine(a: &Vector, b: &Vector) -> f32 {
+pub fn cosine<K: Ord>(a: &[(K, f32)], b: &[(K, f32)]) -> f32 {
     let (mut i, mut j, mut s) = (0, 0, 0.0f32);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
@@ -331,22 +331,7 @@ impl Sums {
     fn dot(&self, x: usize, y: usize) -> f64 {
         let along = |m: &Sum, v: &[(u32, f32)]| -> f64 { v.iter().map(|&(t, w)| m.get(t) * w as f64).sum() };
         match (&self.grown[x], &self.grown[y]) {
-            (None, None) => {
-                let (a, b) = (&self.base[x], &self.base[y]);
-                let (mut i, mut j, mut s) = (0, 0, 0.0f64);
-                while i < a.len() && j < b.len() {
-                    match a[i].0.cmp(&b[j].0) {
-                        Ordering::Less => i += 1,
-                        Ordering::Greater => j += 1,
-                        Ordering::Equal => {
-                            s += (a[i].1 * b[j].1) as f64;
-                            i += 1;
-                            j += 1;
-                        }
-                    }
-                }
-                s
-            }
+            (None, None) => cosine(&self.base[x], &self.base[y]) as f64,
             (Some(m), None) => along(m, &self.base[y]),
             (None, Some(m)) => along(m, &self.base[x]),
             (Some(p), Some(q)) => {
