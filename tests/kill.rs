@@ -443,10 +443,25 @@ fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
     // The first output begun; all are renamed into place together at the end.
     wait_for(&dir, ".storydup.removed.jsonl.", &[]);
     live.stop();
-    let writing: Vec<String> = hidden_entries(&dir)
-        .into_iter()
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
+    // Only files the run has locked are its own yet: paused between creating a file and locking
+    // it, the file may be swept, and the run then makes another (src/report.rs). So pause again
+    // until it holds a lock on at least one.
+    let locked = |n: &String| {
+        std::fs::File::open(dir.join(n)).is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+    };
+    let mut writing: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        writing = hidden_entries(&dir)
+            .into_iter()
+            .filter(|n| n.ends_with(".tmp") && locked(n))
+            .collect();
+        if !writing.is_empty() {
+            break;
+        }
+        live.signal("CONT");
+        std::thread::sleep(Duration::from_millis(5));
+        live.stop();
+    }
     assert!(!writing.is_empty(), "the live run is writing its outputs");
     dedup(&[&other], &dir, &["--on-error", "skip"]).ok();
     let left = hidden_entries(&dir);
