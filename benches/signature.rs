@@ -70,7 +70,7 @@ fn main() {
         repeats,
         || {
             let n: usize = corpus
-                .read_chunks(params.max_doc_bytes)
+                .read_chunks(params.max_doc_bytes, &params.oversized_policy())
                 .into_iter()
                 .map(|c| c.expect("readable").items.len())
                 .sum();
@@ -113,7 +113,7 @@ fn main() {
 
     // (c, d) storydup's signing stage, on chunks already in memory.
     let chunks: Vec<Chunk> = corpus
-        .read_chunks(params.max_doc_bytes)
+        .read_chunks(params.max_doc_bytes, &params.oversized_policy())
         .into_iter()
         .map(|c| c.expect("readable"))
         .collect();

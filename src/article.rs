@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::corpus::{parse, Corpus, SourceKind};
 use crate::error::{Error, Problem, Result};
+use crate::params::OnOversized;
 use crate::sentence::{analyze, Sentence};
 
 /// One article.
@@ -132,7 +133,13 @@ fn article(
 ///
 /// # Errors
 /// An unreadable input or a bad record (file, line, what was wrong, what to do).
-pub fn load(inputs: &[String], fields: &Fields, max_doc_bytes: usize, seed: u64) -> Result<Vec<Article>> {
+pub fn load(
+    inputs: &[String],
+    fields: &Fields,
+    max_doc_bytes: usize,
+    oversized: OnOversized,
+    seed: u64,
+) -> Result<Vec<Article>> {
     let spool = tempfile::tempdir().map_err(|source| Error::Output {
         path: std::env::temp_dir(),
         source,
@@ -140,7 +147,7 @@ pub fn load(inputs: &[String], fields: &Fields, max_doc_bytes: usize, seed: u64)
     let corpus = Corpus::open(inputs, spool.path())?;
     let mut out = Vec::new();
     let mut seen = ahash::AHashMap::new();
-    for chunk in corpus.read_chunks(max_doc_bytes) {
+    for chunk in corpus.read_chunks(max_doc_bytes, &oversized.policy(&fields.id, &fields.text)) {
         let chunk = chunk.map_err(|(at, problem)| Error::Input { at, problem })?;
         // Parsing and sentence analysis run in parallel; errors and duplicates are reported in
         // input order, as a sequential reader would find them.

@@ -11,9 +11,12 @@ use std::path::Path;
 use ahash::{AHashMap, AHashSet};
 use serde_json::Value;
 
-use crate::corpus::{json_id, parse, Corpus, SourceKind};
+use crate::corpus::{json_id, parse, Corpus, Oversized, Reader, SourceKind, Span, Stored};
+use crate::cut::Cutter;
 use crate::error::{Error, Result};
-use crate::hash::hash_bytes;
+use crate::hash::{hash_bytes, hasher};
+use crate::params::OnOversized;
+use crate::report::TxtLine;
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -51,6 +54,30 @@ fn lines(path: &Path) -> Result<Vec<String>> {
         })
 }
 
+/// The id in `field` of a line too long to hold, read as it streams by.
+fn long_line_id(reader: &Reader, span: &Span, field: &str) -> Option<String> {
+    let mut cutter = Cutter::new(field, "\u{0}never a field", 0);
+    reader.blocks(span, span.len, |b| cutter.feed(b)).ok()?;
+    let record = String::from_utf8(cutter.finish().ok()?).ok()?;
+    json_id(&record, field)
+}
+
+/// XXH3 of a line too long to hold, read in blocks; for a `.txt` record (`txt_id`), of the JSON
+/// line dedup keeps it as.
+fn long_line_hash(reader: &Reader, span: &Span, txt_id: Option<&str>) -> Result<u64> {
+    let mut h = hasher(0);
+    let mut out = |b: &[u8]| h.update(b);
+    match txt_id {
+        None => reader.blocks(span, span.len, &mut out)?,
+        Some(id) => {
+            let mut line = TxtLine::begin(id, &mut out);
+            reader.blocks(span, span.len, |b| line.push(b, &mut out))?;
+            line.end(&mut out);
+        }
+    }
+    Ok(h.digest())
+}
+
 fn id_of(v: &Value, field: &str) -> Option<String> {
     match v.get(field)? {
         Value::String(s) => Some(s.clone()),
@@ -74,6 +101,7 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     let id_field = params["id_field"].as_str().unwrap_or("id").to_string();
     let text_field = params["text_field"].as_str().unwrap_or("text").to_string();
     let max_doc_bytes = params["max_doc_bytes"].as_u64().unwrap_or(16 << 20) as usize;
+    let oversized: OnOversized = serde_json::from_value(params["oversized"].clone()).unwrap_or(OnOversized::Reject);
     let mut audit = Audit::default();
     let problem = |a: &mut Audit, p: String| {
         if a.problems.len() < 1000 {
@@ -81,18 +109,49 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
         }
     };
 
+    let spool = tempfile::tempdir().map_err(|source| Error::Output {
+        path: std::env::temp_dir(),
+        source,
+    })?;
     // kept: id → hash of the line; removed: ids; rejected: (file, line).
+    let kept_inputs = [dir.join("kept.jsonl").to_string_lossy().into_owned()];
+    let kept_corpus = Corpus::open(&kept_inputs, spool.path())?;
+    let kept_reader = Reader::new(&kept_corpus);
     let mut kept: AHashMap<String, u64> = AHashMap::new();
-    for (i, l) in lines(&dir.join("kept.jsonl"))?.iter().enumerate() {
-        // Read as dedup reads ids, so a deeply nested ignored field is no obstacle.
-        let id = json_id(l, &id_field).or_else(|| json_id(l, "id"));
-        match id {
-            Some(id) => {
-                if kept.insert(id.clone(), hash_bytes(l.as_bytes(), 0)).is_some() {
-                    problem(&mut audit, format!("kept.jsonl:{}: id \"{id}\" is kept twice", i + 1));
+    // Read as dedup reads its input, so a kept line of any length (a record cut down under
+    // --oversized truncate) costs a block of memory.
+    let whole_lines = Oversized::Truncate {
+        id_field: id_field.clone(),
+        text_field: text_field.clone(),
+    };
+    for chunk in kept_corpus.read_chunks(max_doc_bytes, &whole_lines) {
+        let chunk = chunk.map_err(|(at, problem)| Error::Input { at, problem })?;
+        for item in &chunk.items {
+            let i = item.span.line;
+            let (id, hash) = match item.stored {
+                Stored::Whole => {
+                    // Read as dedup reads ids, so a deeply nested ignored field is no obstacle.
+                    let l = std::str::from_utf8(chunk.bytes(item)).unwrap_or("");
+                    (
+                        json_id(l, &id_field).or_else(|| json_id(l, "id")),
+                        hash_bytes(chunk.bytes(item), 0),
+                    )
                 }
+                _ => {
+                    let id = [&*id_field, "id"]
+                        .into_iter()
+                        .find_map(|f| long_line_id(&kept_reader, &item.span, f));
+                    (id, long_line_hash(&kept_reader, &item.span, None)?)
+                }
+            };
+            match id {
+                Some(id) => {
+                    if kept.insert(id.clone(), hash).is_some() {
+                        problem(&mut audit, format!("kept.jsonl:{i}: id \"{id}\" is kept twice"));
+                    }
+                }
+                None => problem(&mut audit, format!("kept.jsonl:{i}: no id")),
             }
-            None => problem(&mut audit, format!("kept.jsonl:{}: no id", i + 1)),
         }
     }
     // clusters.jsonl: members and kept record per cluster number.
@@ -177,15 +236,13 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     }
 
     // Walk the input as dedup did.
-    let spool = tempfile::tempdir().map_err(|source| Error::Output {
-        path: std::env::temp_dir(),
-        source,
-    })?;
     let corpus = Corpus::open(inputs, spool.path())?;
+    // Kept records too long to hold: where, span, .txt id, id, the hash in kept.jsonl.
+    let mut long = Vec::new();
     let mut seen_kept: AHashSet<String> = AHashSet::new();
     let mut seen_removed: AHashSet<String> = AHashSet::new();
     let mut seen_rejected: AHashSet<(String, u64)> = AHashSet::new();
-    for chunk in corpus.read_chunks(max_doc_bytes) {
+    for chunk in corpus.read_chunks(max_doc_bytes, &oversized.policy(&id_field, &text_field)) {
         let chunk = match chunk {
             Ok(c) => c,
             Err((at, _)) => {
@@ -220,6 +277,12 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
                     audit.kept += 1;
                     // A .txt record is kept as {"id","text"}: compare with what dedup writes.
                     let expected = match src.kind {
+                        _ if item.stored != Stored::Whole => {
+                            // Re-read once the input is read (a compressed one is spooled).
+                            let txt_id = (src.kind == SourceKind::Txt).then(|| id.clone());
+                            long.push((at.clone(), item.span, txt_id, id.clone(), *h));
+                            *h
+                        }
                         SourceKind::Jsonl => hash_bytes(bytes, 0),
                         SourceKind::Txt => {
                             let line = serde_json::json!({"id": &id, "text": String::from_utf8_lossy(bytes)});
@@ -252,6 +315,15 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
                 (Some(_), true) => problem(&mut audit, format!("{at}: \"{id}\" is both kept and removed")),
                 (None, false) => problem(&mut audit, format!("{at}: \"{id}\" is in no output: lost")),
             }
+        }
+    }
+    let reader = Reader::new(&corpus);
+    for (at, span, txt_id, id, h) in long {
+        if long_line_hash(&reader, &span, txt_id.as_deref())? != h {
+            problem(
+                &mut audit,
+                format!("{at}: kept record \"{id}\" differs from the input line"),
+            );
         }
     }
     for id in kept.keys().filter(|k| !seen_kept.contains(*k)) {

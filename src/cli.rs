@@ -51,6 +51,24 @@ pub enum OnErrorArg {
     Skip,
 }
 
+/// `--oversized`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OversizedArg {
+    /// Reject it with the reason (too_large).
+    Reject,
+    /// Read its id and the first --max-doc-bytes bytes of its text; it is kept or removed whole.
+    Truncate,
+}
+
+impl OversizedArg {
+    pub fn mode(self) -> storydup::params::OnOversized {
+        match self {
+            OversizedArg::Reject => storydup::params::OnOversized::Reject,
+            OversizedArg::Truncate => storydup::params::OnOversized::Truncate,
+        }
+    }
+}
+
 /// `storydup dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
@@ -88,9 +106,12 @@ pub struct DedupArgs {
     /// What to do with a bad record.
     #[arg(long, value_enum, default_value = "stop")]
     pub on_error: OnErrorArg,
-    /// Records larger than this many bytes are rejected.
+    /// Records larger than this many bytes are rejected, or cut with --oversized truncate.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
+    /// What to do with a record over --max-doc-bytes (never held whole either way).
+    #[arg(long, value_enum, default_value = "reject")]
+    pub oversized: OversizedArg,
     /// Compare texts longer than this many bytes on their first bytes only (records are still
     /// kept or removed whole). Default: whole texts
     #[arg(long)]
@@ -130,6 +151,7 @@ impl DedupArgs {
                 OnErrorArg::Skip => OnError::Skip,
             },
             max_doc_bytes: self.max_doc_bytes,
+            oversized: self.oversized.mode(),
             max_text_bytes: self.max_text_bytes,
             max_memory: self.max_memory.or_else(storydup::params::default_memory_limit),
             bands: self.bands,
@@ -198,9 +220,12 @@ pub struct StoriesArgs {
     /// Never link articles dated more than this many days apart.
     #[arg(long)]
     pub date_window: Option<i64>,
-    /// Records larger than this many bytes are an error.
+    /// Records larger than this many bytes are an error, or cut with --oversized truncate.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
+    /// What to do with a record over --max-doc-bytes (never held whole either way).
+    #[arg(long, value_enum, default_value = "reject")]
+    pub oversized: OversizedArg,
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,

@@ -7,7 +7,8 @@
 //!
 //! Memory stays bounded: a reader thread hands out chunks of whole lines (a few MiB) through a
 //! bounded channel; a line longer than `max_doc_bytes` is skipped over without being held and
-//! reported as oversized. Compressed input and standard input are copied, decompressed, into a
+//! reported as oversized, or with [`Oversized::Truncate`] cut down as it streams by to its id and
+//! the start of its text ([`crate::cut`]). Compressed input and standard input are copied, decompressed, into a
 //! spool file as they are read, so that later stages can re-read any record by byte offset (exact
 //! verification, copying the kept records) without holding texts in memory.
 
@@ -20,6 +21,7 @@ use std::time::Instant;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use crate::cut::{txt_prefix, Cutter};
 use crate::error::{Error, Location, Problem, Result};
 
 /// Bytes read per chunk handed to the signing stage.
@@ -91,16 +93,44 @@ pub struct Span {
 pub struct Item {
     /// Where it is.
     pub span: Span,
-    /// Start of its bytes in [`Chunk::data`] (unused when oversized).
+    /// Start of its bytes in [`Chunk::data`] (unused when not stored).
     pub start: usize,
-    /// True when the record was longer than `max_doc_bytes` and its bytes were not kept.
-    pub oversized: bool,
+    /// What of it is in [`Chunk::data`].
+    pub stored: Stored,
+}
+
+/// What the reader kept of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// All of its bytes.
+    Whole,
+    /// Over `max_doc_bytes`, cut down (`--oversized truncate`): this many bytes holding its id and
+    /// the start of its text, as a JSON object for a JSONL record, the text's start for `.txt`.
+    Cut(usize),
+    /// Over `max_doc_bytes`, and not kept.
+    TooLarge,
+    /// Over `max_doc_bytes`, and cutting it down found this wrong with it.
+    Bad(Problem),
+}
+
+/// What the reader does with a record over `max_doc_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Oversized {
+    /// Report it as too large.
+    Reject,
+    /// Keep its id and the first `max_doc_bytes` bytes of its text, read from these fields.
+    Truncate {
+        /// The id field of JSONL records.
+        id_field: String,
+        /// The text field of JSONL records.
+        text_field: String,
+    },
 }
 
 /// A run of whole records read together.
 #[derive(Debug, Default)]
 pub struct Chunk {
-    /// The bytes of the records (not of oversized ones).
+    /// The bytes of the records (of oversized ones, what was kept).
     pub data: Vec<u8>,
     /// The records, in input order.
     pub items: Vec<Item>,
@@ -112,12 +142,12 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// The bytes of `item` (empty for an oversized record).
+    /// The bytes of `item` as stored (empty for an oversized record that was not kept).
     pub fn bytes(&self, item: &Item) -> &[u8] {
-        if item.oversized {
-            &[]
-        } else {
-            &self.data[item.start..item.start + item.span.len as usize]
+        match item.stored {
+            Stored::Whole => &self.data[item.start..item.start + item.span.len as usize],
+            Stored::Cut(len) => &self.data[item.start..item.start + len],
+            Stored::TooLarge | Stored::Bad(_) => &[],
         }
     }
 }
@@ -248,9 +278,10 @@ impl Corpus {
 
     /// Starts a reader thread over every source, in order; chunks arrive through the receiver.
     /// At most a few chunks are in flight, so memory stays bounded however large the input.
-    pub fn read_chunks(&self, max_doc_bytes: usize) -> Receiver<ChunkResult> {
+    pub fn read_chunks(&self, max_doc_bytes: usize, oversized: &Oversized) -> Receiver<ChunkResult> {
         let (tx, rx) = sync_channel::<ChunkResult>(3);
         let sources = self.sources.clone();
+        let oversized = oversized.clone();
         std::thread::spawn(move || {
             let mut txt_batch = Chunk::default();
             for (idx, src) in sources.iter().enumerate() {
@@ -258,7 +289,7 @@ impl Corpus {
                 let res = match src.kind {
                     SourceKind::Txt => {
                         let busy = Instant::now();
-                        let res = read_txt(idx, src, max_doc_bytes, &mut txt_batch);
+                        let res = read_txt(idx, src, max_doc_bytes, &oversized, &mut txt_batch);
                         txt_batch.read_s += busy.elapsed().as_secs_f64();
                         res
                     }
@@ -273,7 +304,8 @@ impl Corpus {
                         if !txt_batch.items.is_empty() && tx.send(Ok(std::mem::take(&mut txt_batch))).is_err() {
                             return;
                         }
-                        read_jsonl(idx, src, max_doc_bytes, |chunk| tx.send(Ok(chunk)).is_ok()).map(|()| None)
+                        read_jsonl(idx, src, max_doc_bytes, &oversized, |chunk| tx.send(Ok(chunk)).is_ok())
+                            .map(|()| None)
                     }
                 };
                 match res {
@@ -445,6 +477,7 @@ fn read_jsonl(
     idx: SourceId,
     src: &Source,
     max_doc_bytes: usize,
+    oversized: &Oversized,
     mut emit: impl FnMut(Chunk) -> bool,
 ) -> std::result::Result<(), (Location, Problem)> {
     let loc = |line: u64, offset: u64| Location {
@@ -473,10 +506,12 @@ fn read_jsonl(
     let mut buf_offset: u64 = 0; // offset of buf[0] in the plain stream
     let mut line: u64 = 1; // line number of buf[0]
     let mut first = true;
-    // While skipping an oversized line: its start line, offset, bytes seen so far, and whether
-    // they were all blank (a blank line is no record, however long).
-    let mut skipping: Option<(u64, u64, u64, bool)> = None;
-    let blank = |bytes: &[u8]| bytes.iter().all(|b| b.is_ascii_whitespace());
+    // The oversized line being skipped over (or cut down), if any.
+    let mut skipping: Option<Skip> = None;
+    let new_cutter = || match oversized {
+        Oversized::Reject => None,
+        Oversized::Truncate { id_field, text_field } => Some(Cutter::new(id_field, text_field, max_doc_bytes)),
+    };
     let mut chunk = Chunk::default();
     // The reader's busy time since the last chunk was handed over (see `Chunk::read_s`).
     let mut busy = Instant::now();
@@ -511,10 +546,9 @@ fn read_jsonl(
                 break;
             };
             let end = pos + nl;
-            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
-                if !(was_blank && blank(&buf[pos..end])) {
-                    push_oversized(&mut chunk, idx, sline, soff, seen + (end - pos) as u64);
-                }
+            if let Some(mut skip) = skipping.take() {
+                skip.feed(&buf[pos..end]);
+                skip.finish(&mut chunk, idx);
             } else {
                 push_line(
                     &mut chunk,
@@ -523,6 +557,7 @@ fn read_jsonl(
                     line,
                     buf_offset + pos as u64,
                     max_doc_bytes,
+                    new_cutter,
                 );
             }
             line += 1;
@@ -530,10 +565,9 @@ fn read_jsonl(
         }
         if eof && pos < buf.len() {
             // Last line without a line end.
-            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
-                if !(was_blank && blank(&buf[pos..])) {
-                    push_oversized(&mut chunk, idx, sline, soff, seen + (buf.len() - pos) as u64);
-                }
+            if let Some(mut skip) = skipping.take() {
+                skip.feed(&buf[pos..]);
+                skip.finish(&mut chunk, idx);
             } else {
                 push_line(
                     &mut chunk,
@@ -542,28 +576,29 @@ fn read_jsonl(
                     line,
                     buf_offset + pos as u64,
                     max_doc_bytes,
+                    new_cutter,
                 );
             }
             pos = buf.len();
         } else if eof {
-            if let Some((sline, soff, seen, was_blank)) = skipping.take() {
-                if !was_blank {
-                    push_oversized(&mut chunk, idx, sline, soff, seen);
-                }
+            if let Some(skip) = skipping.take() {
+                skip.finish(&mut chunk, idx);
             }
         }
         // An unfinished line longer than the limit is dropped as it streams by (one byte more
         // is kept: it may be the '\r' of a CRLF line end, which is not part of the record).
         let rest = buf.len() - pos;
         if rest > max_doc_bytes.saturating_add(1) {
-            let rest_blank = blank(&buf[pos..]);
-            match skipping.as_mut() {
-                Some((_, _, seen, was_blank)) => {
-                    *seen += rest as u64;
-                    *was_blank &= rest_blank;
-                }
-                None => skipping = Some((line, buf_offset + pos as u64, rest as u64, rest_blank)),
-            }
+            skipping
+                .get_or_insert_with(|| Skip {
+                    line,
+                    offset: buf_offset + pos as u64,
+                    seen: 0,
+                    blank: true,
+                    last: 0,
+                    cutter: new_cutter(),
+                })
+                .feed(&buf[pos..]);
             pos = buf.len();
         }
         buf_offset += pos as u64;
@@ -598,7 +633,66 @@ fn read_jsonl(
     Ok(())
 }
 
-fn push_line(chunk: &mut Chunk, source: SourceId, mut bytes: &[u8], line: u64, offset: u64, max: usize) {
+/// An oversized line being skipped over, or cut down, as it streams by.
+struct Skip<'f> {
+    line: u64,
+    offset: u64,
+    /// Bytes seen so far.
+    seen: u64,
+    /// All of them blank (a blank line is no record, however long).
+    blank: bool,
+    /// The last of them (a final '\r' is part of the line end, not of the record).
+    last: u8,
+    cutter: Option<Cutter<'f>>,
+}
+
+impl Skip<'_> {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.seen += bytes.len() as u64;
+        self.blank &= bytes.iter().all(u8::is_ascii_whitespace);
+        if let Some(&b) = bytes.last() {
+            self.last = b;
+        }
+        if let Some(c) = self.cutter.as_mut() {
+            c.feed(bytes);
+        }
+    }
+
+    fn finish(self, chunk: &mut Chunk, source: SourceId) {
+        if self.blank {
+            return;
+        }
+        let len = self.seen - u64::from(self.last == b'\r');
+        let stored = match self.cutter.map(Cutter::finish) {
+            None => Stored::TooLarge,
+            Some(Ok(record)) => {
+                let start = chunk.data.len();
+                chunk.data.extend_from_slice(&record);
+                return push_item(
+                    chunk,
+                    source,
+                    self.line,
+                    self.offset,
+                    len,
+                    start,
+                    Stored::Cut(record.len()),
+                );
+            }
+            Some(Err(problem)) => Stored::Bad(problem),
+        };
+        push_item(chunk, source, self.line, self.offset, len, 0, stored);
+    }
+}
+
+fn push_line<'f>(
+    chunk: &mut Chunk,
+    source: SourceId,
+    mut bytes: &[u8],
+    line: u64,
+    offset: u64,
+    max: usize,
+    new_cutter: impl Fn() -> Option<Cutter<'f>>,
+) {
     if bytes.last() == Some(&b'\r') {
         bytes = &bytes[..bytes.len() - 1];
     }
@@ -606,24 +700,25 @@ fn push_line(chunk: &mut Chunk, source: SourceId, mut bytes: &[u8], line: u64, o
         return; // a blank line is not a record
     }
     if bytes.len() > max {
-        push_oversized(chunk, source, line, offset, bytes.len() as u64);
+        let mut skip = Skip {
+            line,
+            offset,
+            seen: 0,
+            blank: false,
+            last: 0,
+            cutter: new_cutter(),
+        };
+        skip.feed(bytes);
+        skip.last = 0; // its '\r' is off already
+        skip.finish(chunk, source);
         return;
     }
     let start = chunk.data.len();
     chunk.data.extend_from_slice(bytes);
-    chunk.items.push(Item {
-        span: Span {
-            source,
-            line,
-            offset,
-            len: bytes.len() as u64,
-        },
-        start,
-        oversized: false,
-    });
+    push_item(chunk, source, line, offset, bytes.len() as u64, start, Stored::Whole);
 }
 
-fn push_oversized(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, len: u64) {
+fn push_item(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, len: u64, start: usize, stored: Stored) {
     chunk.items.push(Item {
         span: Span {
             source,
@@ -631,8 +726,8 @@ fn push_oversized(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, l
             offset,
             len,
         },
-        start: 0,
-        oversized: true,
+        start,
+        stored,
     });
 }
 
@@ -640,6 +735,7 @@ fn read_txt(
     idx: SourceId,
     src: &Source,
     max_doc_bytes: usize,
+    oversized: &Oversized,
     chunk: &mut Chunk,
 ) -> std::result::Result<(), (Location, Problem)> {
     let path = src.path.as_ref().expect("txt sources are files");
@@ -665,23 +761,22 @@ fn read_txt(
     }
     let len = (data.len() - offset) as u64;
     chunk.bytes_read += data.len() as u64;
+    let start = chunk.data.len();
     if data.len() - offset > max_doc_bytes {
         let full = std::fs::metadata(path).map(|m| m.len()).unwrap_or(len);
-        push_oversized(chunk, idx, 1, offset as u64, full - offset as u64);
+        let stored = match oversized {
+            Oversized::Reject => Stored::TooLarge,
+            Oversized::Truncate { .. } => {
+                let kept = txt_prefix(&data[offset..], max_doc_bytes);
+                chunk.data.extend_from_slice(kept);
+                Stored::Cut(kept.len())
+            }
+        };
+        push_item(chunk, idx, 1, offset as u64, full - offset as u64, start, stored);
         return Ok(());
     }
-    let start = chunk.data.len();
     chunk.data.extend_from_slice(&data[offset..]);
-    chunk.items.push(Item {
-        span: Span {
-            source: idx,
-            line: 1,
-            offset: offset as u64,
-            len,
-        },
-        start,
-        oversized: false,
-    });
+    push_item(chunk, idx, 1, offset as u64, len, start, Stored::Whole);
     Ok(())
 }
 
@@ -707,14 +802,18 @@ pub fn parse<'a>(
     text_field: &str,
     max_doc_bytes: usize,
 ) -> std::result::Result<Parsed<'a>, Problem> {
-    if item.oversized {
-        return Err(Problem::new(
-            "too_large",
-            format!(
-                "record is {} bytes, over the limit of {max_doc_bytes} bytes; raise --max-doc-bytes to read it",
-                item.span.len
-            ),
-        ));
+    match &item.stored {
+        Stored::TooLarge => {
+            return Err(Problem::new(
+                "too_large",
+                format!(
+                    "record is {} bytes, over the limit of {max_doc_bytes} bytes; raise --max-doc-bytes to read it, or pass --oversized truncate to read its start",
+                    item.span.len
+                ),
+            ))
+        }
+        Stored::Bad(problem) => return Err(problem.clone()),
+        Stored::Whole | Stored::Cut(_) => {}
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Problem::new(
@@ -943,44 +1042,84 @@ impl<'c> Reader<'c> {
     /// # Errors
     /// The file changed or vanished since it was read.
     pub fn bytes(&self, span: &Span) -> Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(span.len as usize);
+        self.blocks(span, span.len, |b| buf.extend_from_slice(b))?;
+        Ok(buf)
+    }
+
+    /// The first `len` bytes of the record at `span`, handed to `f` a block at a time, so that a
+    /// record of any size costs one block of memory.
+    ///
+    /// # Errors
+    /// The file changed or vanished since it was read.
+    pub fn blocks(&self, span: &Span, len: u64, mut f: impl FnMut(&[u8])) -> Result<()> {
         use std::os::unix::fs::FileExt;
+        const BLOCK: u64 = 1 << 20;
         let src = &self.corpus.sources[span.source as usize];
         let path = src.plain_path();
         let io_err = |source: io::Error| Error::Io {
             path: path.to_path_buf(),
             source,
         };
-        let mut buf = vec![0u8; span.len as usize];
-        if src.kind == SourceKind::Txt {
-            let f = File::open(path).map_err(io_err)?;
-            f.read_exact_at(&mut buf, span.offset).map_err(io_err)?;
+        let opened;
+        let file = if src.kind == SourceKind::Txt {
+            opened = File::open(path).map_err(io_err)?;
+            &opened
         } else {
             let f = self.files[span.source as usize].get_or_init(|| File::open(path).map_err(|e| e.to_string()));
-            let f = f.as_ref().map_err(|e| io_err(io::Error::other(e.clone())))?;
-            f.read_exact_at(&mut buf, span.offset).map_err(io_err)?;
+            f.as_ref().map_err(|e| io_err(io::Error::other(e.clone())))?
+        };
+        let len = len.min(span.len);
+        let mut buf = vec![0u8; len.min(BLOCK) as usize];
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(BLOCK) as usize;
+            file.read_exact_at(&mut buf[..n], span.offset + done).map_err(io_err)?;
+            f(&buf[..n]);
+            done += n as u64;
         }
-        Ok(buf)
+        Ok(())
     }
 
-    /// The text of the record at `span`, parsed as in the first pass.
+    /// The text of the record at `span`, parsed as in the first pass: a record over
+    /// `max_doc_bytes` (read under `--oversized truncate`) is cut down again as it was then.
     ///
     /// # Errors
     /// The file changed since it was read.
-    pub fn text(&self, span: &Span, id_field: &str, text_field: &str) -> Result<String> {
-        let bytes = self.bytes(span)?;
+    pub fn text(&self, span: &Span, id_field: &str, text_field: &str, max_doc_bytes: usize) -> Result<String> {
         let src = &self.corpus.sources[span.source as usize];
+        let (bytes, stored) = if span.len as usize <= max_doc_bytes {
+            (self.bytes(span)?, Stored::Whole)
+        } else if src.kind == SourceKind::Txt {
+            let mut head = Vec::new();
+            self.blocks(span, max_doc_bytes as u64 + 4, |b| head.extend_from_slice(b))?;
+            let kept = txt_prefix(&head, max_doc_bytes).to_vec();
+            let n = kept.len();
+            (kept, Stored::Cut(n))
+        } else {
+            let mut cutter = Cutter::new(id_field, text_field, max_doc_bytes);
+            self.blocks(span, span.len, |b| cutter.feed(b))?;
+            match cutter.finish() {
+                Ok(record) => {
+                    let n = record.len();
+                    (record, Stored::Cut(n))
+                }
+                Err(problem) => (Vec::new(), Stored::Bad(problem)),
+            }
+        };
         let item = Item {
             span: *span,
             start: 0,
-            oversized: false,
+            stored,
         };
-        let parsed = parse(src, &item, &bytes, id_field, text_field, usize::MAX).map_err(|problem| Error::Input {
-            at: self.corpus.location(span),
-            problem: Problem::new(
-                "changed",
-                format!("the input changed while storydup ran ({})", problem.message),
-            ),
-        })?;
+        let parsed =
+            parse(src, &item, &bytes, id_field, text_field, max_doc_bytes).map_err(|problem| Error::Input {
+                at: self.corpus.location(span),
+                problem: Problem::new(
+                    "changed",
+                    format!("the input changed while storydup ran ({})", problem.message),
+                ),
+            })?;
         Ok(parsed.text.into_owned())
     }
 }
@@ -1009,7 +1148,7 @@ mod tests {
                 len: line.len() as u64,
             },
             start: 0,
-            oversized: false,
+            stored: Stored::Whole,
         };
         parse(&s, &item, line.as_bytes(), "id", "text", 1 << 20).map(|p| (p.key.into_owned(), p.text.into_owned()))
     }

@@ -14,13 +14,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cluster::{Cluster, Removal};
-use crate::corpus::{parse, Chunk, Corpus, Item, Reader, SourceKind, Span};
+use crate::corpus::{parse, Chunk, Corpus, Item, Reader, SourceKind, Span, Stored};
 use crate::error::{Error, Location, Problem, Result};
 use crate::hash::hash_bytes;
 use crate::lsh::{candidates, Bands};
 use crate::minhash::MinHasher;
 use crate::params::{OnError, Params};
-use crate::report::{commit_all, round6, Output, Pending, Spool};
+use crate::report::{commit_all, round6, Output, Pending, Spool, TxtLine};
 use crate::shingle::Shingler;
 use crate::verify::{verify, Stats, Table};
 
@@ -191,7 +191,8 @@ pub struct Summary {
     pub input_bytes: u64,
     /// Files inside input folders that were not read (neither `.txt` nor JSONL).
     pub skipped_files: u64,
-    /// Records compared on the first `--max-text-bytes` bytes of their text (kept or removed whole).
+    /// Records compared on the start of their text only, kept or removed whole: cut down by
+    /// `--oversized truncate` or `--max-text-bytes`.
     pub truncated: u64,
     /// The parameters of the run.
     pub params: Params,
@@ -326,7 +327,8 @@ fn sign_record(
     // A .txt record's id is its path, known even when its bytes are bad.
     let parsed = parsed.map_err(|p| (src.txt_id.clone(), p))?;
     let compared = params.compared_text(&parsed.text);
-    let truncated = compared.len() < parsed.text.len();
+    // Cut down by the reader (--oversized truncate) or here (--max-text-bytes).
+    let truncated = matches!(item.stored, Stored::Cut(_)) || compared.len() < parsed.text.len();
     shingler.normalize(compared);
     let t2 = Instant::now();
     // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as an
@@ -379,7 +381,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut truncated = 0u64; // records compared on the first --max-text-bytes of their text
     let mut held = 0u64; // bytes held for the stored records, as params.bytes_per_record counts
     let t = Instant::now();
-    let chunks = corpus.read_chunks(params.max_doc_bytes);
+    let chunks = corpus.read_chunks(params.max_doc_bytes, &params.oversized_policy());
     loop {
         let waited = Instant::now();
         let Ok(chunk) = chunks.recv() else { break };
@@ -627,6 +629,7 @@ fn write_outputs(
 
 /// Copies the kept records, byte for byte, reading each source sequentially once.
 fn copy_kept(out: &mut Output, corpus: &Corpus, store: &Store, removed: &[bool]) -> Result<u64> {
+    const BLOCK: usize = 1 << 20;
     let mut current: Option<(u32, BufReader<std::fs::File>, u64)> = None;
     let mut buf = Vec::new();
     let mut count = 0;
@@ -651,18 +654,32 @@ fn copy_kept(out: &mut Output, corpus: &Corpus, store: &Store, removed: &[bool])
         } else {
             reader.seek(SeekFrom::Start(span.offset)).map_err(io_err)?;
         }
-        buf.resize(span.len as usize, 0);
-        reader.read_exact(&mut buf).map_err(io_err)?;
         *pos = span.offset + span.len;
-        match src.kind {
-            SourceKind::Jsonl => {
-                out.write(&buf)?;
-                out.write(b"\n")?;
+        // In blocks: a record cut down under --oversized truncate may be any size.
+        let mut failed = None;
+        let mut write = |b: &[u8]| {
+            if failed.is_none() {
+                failed = out.write(b).err();
             }
-            SourceKind::Txt => {
-                let text = String::from_utf8_lossy(&buf);
-                out.json_line(&json!({"id": &*store.keys[d], "text": text}))?;
+        };
+        let mut txt = (src.kind == SourceKind::Txt).then(|| TxtLine::begin(&store.keys[d], &mut write));
+        let mut left = span.len as usize;
+        while left > 0 {
+            let n = left.min(BLOCK);
+            buf.resize(n, 0);
+            reader.read_exact(&mut buf).map_err(io_err)?;
+            match txt.as_mut() {
+                Some(line) => line.push(&buf, &mut write),
+                None => write(&buf),
             }
+            left -= n;
+        }
+        if let Some(line) = txt {
+            line.end(&mut write);
+        }
+        write(b"\n");
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
     Ok(count)

@@ -13,6 +13,11 @@ pub fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
     xxh3_64_with_seed(bytes, seed)
 }
 
+/// XXH3-64 with `seed` over bytes given in pieces: the same value as [`hash_bytes`] of them all.
+pub fn hasher(seed: u64) -> xxhash_rust::xxh3::Xxh3 {
+    xxhash_rust::xxh3::Xxh3::with_seed(seed)
+}
+
 /// The splitmix64 generator: a stable stream of 64-bit values from a seed.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);

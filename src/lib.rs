@@ -29,6 +29,7 @@ pub mod boilerplate;
 pub mod check;
 pub mod cluster;
 pub mod corpus;
+pub mod cut;
 pub mod dedup;
 pub mod diff;
 pub mod error;

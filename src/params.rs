@@ -59,6 +59,30 @@ pub enum OnError {
     Skip,
 }
 
+/// What to do with a record over `max_doc_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnOversized {
+    /// Reject it as `too_large` (under `--on-error skip`, into `rejected.jsonl`).
+    Reject,
+    /// Read its id and the first `max_doc_bytes` bytes of its text, never holding the rest; it is
+    /// still kept or removed whole.
+    Truncate,
+}
+
+impl OnOversized {
+    /// The reader's policy, for records whose id and text are in these JSONL fields.
+    pub fn policy(self, id_field: &str, text_field: &str) -> crate::corpus::Oversized {
+        match self {
+            OnOversized::Reject => crate::corpus::Oversized::Reject,
+            OnOversized::Truncate => crate::corpus::Oversized::Truncate {
+                id_field: id_field.to_owned(),
+                text_field: text_field.to_owned(),
+            },
+        }
+    }
+}
+
 /// How a candidate pair is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,10 +119,12 @@ pub struct Params {
     /// Records longer than this many bytes are rejected. Default 16 MiB: far above any article,
     /// low enough that one runaway line cannot exhaust memory.
     pub max_doc_bytes: usize,
+    /// What happens to a record over `max_doc_bytes`. Default reject.
+    pub oversized: OnOversized,
     /// Texts longer than this many bytes are compared on their first bytes only (cut at a
     /// character boundary) instead of whole: a multi-megabyte record costs no more than this much
     /// text, and it is still kept or removed whole. `None` (the default): whole texts. Records
-    /// over `max_doc_bytes` are rejected either way, as they are never held.
+    /// over `max_doc_bytes` are never held whole: see `oversized`.
     pub max_text_bytes: Option<usize>,
     /// Stop early, naming the record, when what the run holds per record (signature, id,
     /// location, LSH keys: [`Params::bytes_per_record`]) would pass this many bytes, rather than
@@ -124,6 +150,7 @@ impl Default for Params {
             verify: Verify::Exact,
             on_error: OnError::Stop,
             max_doc_bytes: 16 << 20,
+            oversized: OnOversized::Reject,
             max_text_bytes: None,
             max_memory: None,
             bands: None,
@@ -147,6 +174,11 @@ impl Params {
     /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
     pub fn bytes_per_record(&self) -> u64 {
         self.num_perm as u64 * 6 + 48
+    }
+
+    /// How the reader treats a record over `max_doc_bytes`.
+    pub fn oversized_policy(&self) -> crate::corpus::Oversized {
+        self.oversized.policy(&self.id_field, &self.text_field)
     }
 
     /// The part of `text` that is compared: all of it, or its first `max_text_bytes` bytes, cut

@@ -71,7 +71,7 @@ impl Printer {
                 date: args.date_field.clone(),
                 source: args.source_field.clone(),
             };
-            storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, seed)?
+            storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, args.oversized.mode(), seed)?
         };
         let params = storydup::story::StoryParams {
             threshold: args.threshold,

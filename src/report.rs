@@ -307,6 +307,74 @@ pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
+/// A `.txt` record as dedup keeps it, the JSON line `{"id":…,"text":…}`, written from the file's
+/// bytes a block at a time, so that a file of any size costs one block of memory. Invalid UTF-8
+/// becomes U+FFFD exactly as `String::from_utf8_lossy` makes it, so the bytes equal those of
+/// `serde_json::json!({"id": id, "text": String::from_utf8_lossy(whole)})`.
+#[derive(Debug)]
+pub struct TxtLine {
+    /// An unfinished UTF-8 character at the end of the last block.
+    pending: Vec<u8>,
+}
+
+impl TxtLine {
+    /// Starts the line of the record `id`.
+    pub fn begin(id: &str, out: &mut impl FnMut(&[u8])) -> TxtLine {
+        out(b"{\"id\":");
+        out(serde_json::to_string(id).expect("a string serialises").as_bytes());
+        out(b",\"text\":\"");
+        TxtLine { pending: Vec::new() }
+    }
+
+    /// Adds the next bytes of the file.
+    pub fn push(&mut self, bytes: &[u8], out: &mut impl FnMut(&[u8])) {
+        self.pending.extend_from_slice(bytes);
+        let mut at = 0;
+        loop {
+            match std::str::from_utf8(&self.pending[at..]) {
+                Ok(s) => {
+                    escaped(s, out);
+                    at = self.pending.len();
+                    break;
+                }
+                Err(e) => {
+                    let valid = at + e.valid_up_to();
+                    escaped(std::str::from_utf8(&self.pending[at..valid]).expect("checked"), out);
+                    match e.error_len() {
+                        Some(n) => {
+                            out("\u{FFFD}".as_bytes());
+                            at = valid + n;
+                        }
+                        // Maybe a character cut by the block end: wait for the next block.
+                        None => {
+                            at = valid;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.pending.drain(..at);
+    }
+
+    /// Ends the line (without the line end).
+    pub fn end(self, out: &mut impl FnMut(&[u8])) {
+        if !self.pending.is_empty() {
+            out("\u{FFFD}".as_bytes()); // a cut character at the end of the file
+        }
+        out(b"\"}");
+    }
+}
+
+/// The JSON string escape of `s`, without the quotes.
+fn escaped(s: &str, out: &mut impl FnMut(&[u8])) {
+    if s.is_empty() {
+        return;
+    }
+    let quoted = serde_json::to_string(s).expect("a string serialises");
+    out(&quoted.as_bytes()[1..quoted.len() - 1]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,5 +470,26 @@ mod tests {
         assert!(!hold(&p, &f), "the path no longer leads to the file");
         std::fs::write(&p, "someone else's").unwrap();
         assert!(!hold(&p, &f), "another file under the same name is not ours");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn txt_line_in_blocks_equals_the_whole_serialised(
+            bytes in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::any::<u8>(),
+                proptest::sample::select(vec![b'"', b'\\', b'\n', 0xE2, 0x82, 0xAC, 0xF0, 0x9F]),
+            ], 0..64),
+            block in 1usize..9,
+        ) {
+            let whole = serde_json::json!({"id": "a\"b", "text": String::from_utf8_lossy(&bytes)}).to_string();
+            let mut got = Vec::new();
+            let mut out = |b: &[u8]| got.extend_from_slice(b);
+            let mut line = TxtLine::begin("a\"b", &mut out);
+            for piece in bytes.chunks(block) {
+                line.push(piece, &mut out);
+            }
+            line.end(&mut out);
+            proptest::prop_assert_eq!(String::from_utf8(got).unwrap(), whole);
+        }
     }
 }

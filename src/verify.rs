@@ -287,6 +287,7 @@ impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
             &self.table.spans[d as usize],
             &self.params.id_field,
             &self.params.text_field,
+            self.params.max_doc_bytes,
         ) {
             Ok(text) => self
                 .shingler

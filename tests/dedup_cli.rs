@@ -483,3 +483,114 @@ fn max_text_bytes_compares_only_the_start_of_long_texts() {
     let accents = env.write("accents.jsonl", line("c", &"é".repeat(50)));
     dedup(&[&accents], &env.path("accents"), &["--max-text-bytes", "5"]).ok();
 }
+
+#[test]
+fn oversized_truncate_reads_the_start_of_records_over_max_doc_bytes() {
+    let env = Env::new();
+    // Two long records that open with the same report and go on with different ones, a short
+    // one, and a long line that is not JSON at its end.
+    let (head, tail_a, tail_b) = (seed(0), seed(1), seed(2));
+    let limit = head.len();
+    let line = |id: &str, t: &str| {
+        format!(
+            "{}\n",
+            serde_json::json!({"id": id, "meta": {"n": [1, "}"]}, "text": t})
+        )
+    };
+    let broken = format!("{{\"id\":\"x\",\"text\":\"{}\"", "a".repeat(2 * limit));
+    let input = env.write(
+        "long.jsonl",
+        format!(
+            "{}{}{}{broken}\n",
+            line("a", &format!("{head}\n{tail_a}")),
+            line("b", &format!("{head}\n{tail_b}")),
+            line("s", "a short record of a few words"),
+        ),
+    );
+    let max = limit.to_string();
+
+    // By default they are rejected, and the message names the option.
+    dedup(&[&input], &env.path("reject"), &["--max-doc-bytes", &max])
+        .user_error()
+        .stderr_has(&["long.jsonl:1:", "over the limit", "--oversized truncate"]);
+
+    let out = env.path("cut");
+    dedup(
+        &[&input],
+        &out,
+        &["--max-doc-bytes", &max, "--oversized", "truncate", "--on-error", "skip"],
+    )
+    .ok();
+    let s = stable_summary(&out);
+    assert_eq!(
+        s["removed"], 1,
+        "the first {limit} bytes of a and b are the same report"
+    );
+    assert_eq!(s["truncated"], 2);
+    assert_eq!(s["params"]["oversized"], "truncate");
+    let o = Outputs::read(&out);
+    assert_eq!(o.kept_ids(), ["a", "s"]);
+    assert_eq!(o.removed_ids(), ["b"]);
+    // Kept whole, byte for byte, with the fields that were not read.
+    assert!(std::str::from_utf8(&o.kept_bytes)
+        .unwrap()
+        .starts_with(&line("a", &format!("{head}\n{tail_a}"))));
+    assert_eq!(o.rejected_kinds(), [(4, "malformed_json".to_string())]);
+    verify(&out, &[&input], None).verified();
+    // verify reads a long kept line in blocks, and still sees a change past the limit.
+    let kept = out.join("kept.jsonl");
+    let good = std::fs::read_to_string(&kept).unwrap();
+    let last = seed(1).split_whitespace().last().unwrap().to_string();
+    std::fs::write(&kept, good.replacen(&last, &last.to_uppercase(), 1)).unwrap();
+    let run = verify(&out, &[&input], None);
+    assert_eq!(run.code, 2, "an altered long kept line passed verify:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("kept record \"a\" differs from the input line"),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(&kept, good).unwrap();
+    // The same with exact verification re-reading the cut records, and from a gzip copy.
+    let gz = env.write("long.jsonl.gz", gzip(&std::fs::read(&input).unwrap()));
+    let out_gz = env.path("cut-gz");
+    dedup(
+        &[&gz],
+        &out_gz,
+        &["--max-doc-bytes", &max, "--oversized", "truncate", "--on-error", "skip"],
+    )
+    .ok();
+    assert_eq!(Outputs::read(&out_gz).kept_bytes, o.kept_bytes);
+    verify(&out_gz, &[&gz], None).verified();
+}
+
+#[test]
+fn oversized_truncate_cuts_txt_files_at_a_character_and_keeps_them_whole() {
+    let env = Env::new();
+    let dir = env.path("articles");
+    std::fs::create_dir(&dir).unwrap();
+    let head = seed(0);
+    // "é" at the cut: the limit falls inside it.
+    std::fs::write(dir.join("a.txt"), format!("{head}é and then one story\n")).unwrap();
+    std::fs::write(
+        dir.join("b.txt"),
+        format!("{head}é and then quite another, \u{1}\"quoted\"\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("c.txt"), "a short file of a few words").unwrap();
+    let max = (head.len() + 1).to_string();
+    let out = env.path("out");
+    dedup(&[&dir], &out, &["--max-doc-bytes", &max, "--oversized", "truncate"]).ok();
+    let o = Outputs::read(&out);
+    assert_eq!(o.kept_ids(), ["a.txt", "c.txt"]);
+    assert_eq!(o.kept[0]["text"], format!("{head}é and then one story\n"), "kept whole");
+    assert_eq!(stable_summary(&out)["truncated"], 2);
+    verify(&out, &[&dir], None).verified();
+    // stories reads them too.
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let run = storydup(
+        ["stories", &dir_arg, "--max-doc-bytes", &max, "--oversized", "truncate"],
+        None,
+    )
+    .ok();
+    assert!(run.stdout.contains("b.txt"), "{}", run.stdout);
+}

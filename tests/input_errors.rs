@@ -436,6 +436,39 @@ fn a_1_gb_line_is_rejected_without_holding_it() {
 }
 
 #[test]
+fn a_1_gb_line_is_truncated_when_asked_without_holding_it() {
+    let env = Env::new();
+    let input = env.path("huge.jsonl");
+    let good = write_huge(&input, 1 << 30);
+    let out = env.path("out");
+    // Memory follows --max-doc-bytes (what is kept of the text), not the line.
+    dedup(
+        &[&input],
+        &out,
+        &["--oversized", "truncate", "--max-doc-bytes", "1048576"],
+    )
+    .ok();
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["kept"], 4, "{summary}");
+    assert_eq!(summary["truncated"], 1);
+    // Kept whole: every line of the input, in order, byte for byte.
+    let kept = out.join("kept.jsonl");
+    assert_eq!(
+        std::fs::metadata(&kept).unwrap().len(),
+        std::fs::metadata(&input).unwrap().len()
+    );
+    let mut head = vec![0u8; join_lines(&good[..2]).len()];
+    std::io::Read::read_exact(&mut std::fs::File::open(&kept).unwrap(), &mut head).unwrap();
+    assert_eq!(head, join_lines(&good[..2]));
+    let rss = summary["peak_rss_bytes"].as_u64().unwrap();
+    assert!(
+        rss < 80 << 20,
+        "peak RSS {rss} bytes: the 1 GiB line was held in memory"
+    );
+    verify(&out, &[&input], None).verified();
+}
+
+#[test]
 fn a_run_over_max_memory_stops_early_with_a_message_and_no_outputs() {
     let env = Env::new();
     // 2,000 records of 827 bytes each (at 128 permutations) are 1.6 MiB: over a 1 MiB limit.

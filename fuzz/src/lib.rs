@@ -8,18 +8,21 @@
 //!
 //! - [`record`]: one record's bytes, parsed as a JSONL line and as a `.txt` file, with and without
 //!   the size limit. Never a panic; a problem has a kind and a message; an accepted line has the id
-//!   that `json_id` (used by `verify`) finds in it.
+//!   that `json_id` (used by `verify`) finds in it, and cut down as `--oversized truncate` cuts it
+//!   (`cut::Cutter`, fed in pieces), it keeps that id and the start of that text.
 //! - [`file`]: the bytes as a whole input file (plain, or gzip/zstd when they start with the magic
 //!   bytes), read the way `dedup` reads it, with a large and a tiny `--max-doc-bytes`. Records come
 //!   in order, never hold a line end, are never blank, and re-reading each by its offset (as the
 //!   verification stage does) gives the same bytes; a small limit changes which records are
-//!   oversized, not where records are.
+//!   oversized, not where records are, whether they are rejected or truncated; a truncated
+//!   record's text is the start of its whole text, and re-reading it cuts it the same way.
 //! - [`normalizer`]: `normalize` agrees with `words`, no word is empty, and the three paths of the
 //!   word scanner (ASCII bytes, NFKC text taken as it is, full NFKC) give the same words.
 
 use std::path::Path;
 
-use storydup::corpus::{self, Corpus, Item, Reader, Source, SourceKind, Span};
+use storydup::corpus::{self, Corpus, Item, Oversized, Reader, Source, SourceKind, Span, Stored};
+use storydup::cut::Cutter;
 use storydup::normalize::{normalize, words};
 
 /// Checks one record's bytes as a JSONL line and as a `.txt` file.
@@ -35,7 +38,7 @@ pub fn record(data: &[u8]) {
             len: data.len() as u64,
         },
         start: 0,
-        oversized: false,
+        stored: Stored::Whole,
     };
     for kind in [SourceKind::Jsonl, SourceKind::Txt] {
         let src = source(kind);
@@ -48,6 +51,14 @@ pub fn record(data: &[u8]) {
                         Some(&*parsed.key),
                         "verify would read another id than dedup from {line:?}"
                     );
+                    for max in [0, 1, 7, 64] {
+                        let (key, text) = cut(data, max).unwrap_or_else(|p| panic!("{line:?} cut to {max}: {p:?}"));
+                        assert_eq!(key, parsed.key, "cutting {line:?} to {max} changed the id");
+                        assert!(
+                            parsed.text.starts_with(&text) && text.len() <= max,
+                            "{line:?} cut to {max} gave {text:?}, not the start of its text"
+                        );
+                    }
                 }
                 normalizer(parsed.text.as_bytes());
             }
@@ -58,7 +69,7 @@ pub fn record(data: &[u8]) {
         }
         // Over the size limit, the bytes are not looked at.
         let big = Item {
-            oversized: true,
+            stored: Stored::TooLarge,
             ..item.clone()
         };
         let p = corpus::parse(&src, &big, &[], "id", "text", 0).expect_err("an oversized record is rejected");
@@ -78,22 +89,59 @@ pub fn file(data: &[u8], scratch: &Path) {
     std::fs::create_dir(&spool).expect("the scratch folder is writable");
     let inputs = [input.to_string_lossy().into_owned()];
     let corpus = Corpus::open(&inputs, &spool).expect("an existing file opens");
-    let large = read_all(&corpus, 1 << 20);
-    let small = read_all(&corpus, 64);
+    let large = read_all(&corpus, 1 << 20, &Oversized::Reject);
+    let small = read_all(&corpus, 64, &Oversized::Reject);
+    let truncate = Oversized::Truncate {
+        id_field: "id".into(),
+        text_field: "text".into(),
+    };
+    let cut_small = read_all(&corpus, 64, &truncate);
     // Records outside the limit's reach are read the same way under both limits.
     let short_large: Vec<Span> = large.iter().filter(|r| r.0.len <= 64 && !r.1).map(|r| r.0).collect();
     let whole_small: Vec<Span> = small.iter().filter(|r| !r.1).map(|r| r.0).collect();
     assert_eq!(short_large, whole_small, "--max-doc-bytes moved records");
+    let spans = |rs: &[(Span, bool)]| rs.iter().map(|r| r.0).collect::<Vec<_>>();
+    assert_eq!(spans(&small), spans(&cut_small), "--oversized truncate moved records");
+    assert_eq!(
+        spans(&small).len(),
+        spans(&large).len(),
+        "a small limit lost or made records"
+    );
     let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// The id and text of a JSONL line cut down to `max` bytes of text, as the reader cuts an
+/// oversized record (fed in uneven pieces, as blocks arrive).
+fn cut(data: &[u8], max: usize) -> Result<(String, String), storydup::error::Problem> {
+    let mut cutter = Cutter::new("id", "text", max);
+    for piece in data.chunks(5) {
+        cutter.feed(piece);
+    }
+    let record = cutter.finish()?;
+    let item = Item {
+        span: Span {
+            source: 0,
+            line: 1,
+            offset: 0,
+            len: data.len() as u64,
+        },
+        start: 0,
+        stored: Stored::Cut(record.len()),
+    };
+    let src = source(SourceKind::Jsonl);
+    let parsed = corpus::parse(&src, &item, &record, "id", "text", max)?;
+    Ok((parsed.key.into_owned(), parsed.text.into_owned()))
 }
 
 /// Reads every record of `corpus` under `max_doc_bytes`, checks each, and returns their spans
 /// and whether each was oversized.
-fn read_all(corpus: &Corpus, max_doc_bytes: usize) -> Vec<(Span, bool)> {
+fn read_all(corpus: &Corpus, max_doc_bytes: usize, oversized: &Oversized) -> Vec<(Span, bool)> {
     let mut out: Vec<(Span, bool)> = Vec::new();
     let mut records: Vec<(Span, Vec<u8>)> = Vec::new();
     let mut failed = false;
-    for chunk in corpus.read_chunks(max_doc_bytes) {
+    // Truncated records: checked against their whole line once the input is read.
+    let mut cuts = Vec::new();
+    for chunk in corpus.read_chunks(max_doc_bytes, oversized) {
         assert!(!failed, "records after a source's read error (one source here)");
         let chunk = match chunk {
             Ok(c) => c,
@@ -111,12 +159,22 @@ fn read_all(corpus: &Corpus, max_doc_bytes: usize) -> Vec<(Span, bool)> {
                     "records out of order or overlapping: {last:?} then {span:?}"
                 );
             }
-            out.push((span, item.oversized));
-            if item.oversized {
+            let whole = item.stored == Stored::Whole;
+            out.push((span, !whole));
+            if !whole {
                 assert!(
                     span.len as usize > max_doc_bytes,
                     "oversized but within the limit: {span:?}"
                 );
+                let src = &corpus.sources[0];
+                let got = corpus::parse(src, item, chunk.bytes(item), "id", "text", max_doc_bytes);
+                match (&item.stored, oversized) {
+                    (Stored::TooLarge, Oversized::Reject) => assert_eq!(got.unwrap_err().kind, "too_large"),
+                    (Stored::Cut(_) | Stored::Bad(_), Oversized::Truncate { .. }) => {
+                        cuts.push((span, got.map(|p| (p.key.into_owned(), p.text.into_owned()))));
+                    }
+                    (stored, policy) => panic!("{stored:?} under {policy:?}"),
+                }
                 continue;
             }
             let bytes = chunk.bytes(item);
@@ -132,6 +190,31 @@ fn read_all(corpus: &Corpus, max_doc_bytes: usize) -> Vec<(Span, bool)> {
     }
     // Once the input is read (and a compressed one spooled), every record can be read again.
     let reader = Reader::new(corpus);
+    let src = &corpus.sources[0];
+    for (span, got) in cuts {
+        let line = reader.bytes(&span).expect("a record read once can be read again");
+        let item = Item {
+            span,
+            start: 0,
+            stored: Stored::Whole,
+        };
+        let again = reader.text(&span, "id", "text", max_doc_bytes);
+        match (got, corpus::parse(src, &item, &line, "id", "text", usize::MAX)) {
+            (Ok((key, text)), Ok(whole)) => {
+                assert_eq!(key, whole.key, "truncating {span:?} changed its id");
+                assert!(
+                    whole.text.starts_with(&text) && text.len() <= max_doc_bytes,
+                    "truncated {span:?} is not the start of its text"
+                );
+                assert_eq!(again.ok(), Some(text), "re-reading {span:?} cut it otherwise");
+            }
+            (Err(p), Ok(whole)) => panic!(
+                "{span:?} is a good record ({:?}) that truncating rejected: {p:?}",
+                whole.key
+            ),
+            _ => {}
+        }
+    }
     for (span, bytes) in records {
         let again = reader.bytes(&span).expect("a record read once can be read again");
         assert_eq!(again, bytes, "re-reading {span:?} by offset gives other bytes");
