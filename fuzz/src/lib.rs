@@ -52,7 +52,12 @@ pub fn record(data: &[u8]) {
                         "verify would read another id than dedup from {line:?}"
                     );
                     for max in [0, 1, 7, 64] {
-                        let (key, text) = cut(data, max).unwrap_or_else(|p| panic!("{line:?} cut to {max}: {p:?}"));
+                        let (key, text) = match cut(data, max) {
+                            Ok(got) => got,
+                            // The one documented difference: a cut record's id is held to 64 KiB.
+                            Err(p) if p.kind == "bad_id" && data.len() > 64 << 10 => continue,
+                            Err(p) => panic!("{line:?} cut to {max}: {p:?}"),
+                        };
                         assert_eq!(key, parsed.key, "cutting {line:?} to {max} changed the id");
                         assert!(
                             parsed.text.starts_with(&text) && text.len() <= max,
@@ -208,6 +213,7 @@ fn read_all(corpus: &Corpus, max_doc_bytes: usize, oversized: &Oversized) -> Vec
                 );
                 assert_eq!(again.ok(), Some(text), "re-reading {span:?} cut it otherwise");
             }
+            (Err(p), Ok(_)) if p.kind == "bad_id" && span.len > 64 << 10 => {}
             (Err(p), Ok(whole)) => panic!(
                 "{span:?} is a good record ({:?}) that truncating rejected: {p:?}",
                 whole.key
