@@ -30,16 +30,7 @@ use storydup::normalize::{normalize, words};
 /// # Panics
 /// When a promise is broken (that is the finding).
 pub fn record(data: &[u8]) {
-    let item = Item {
-        span: Span {
-            source: 0,
-            line: 1,
-            offset: 0,
-            len: data.len() as u64,
-        },
-        start: 0,
-        stored: Stored::Whole,
-    };
+    let item = one_record(data.len(), Stored::Whole);
     for kind in [SourceKind::Jsonl, SourceKind::Txt] {
         let src = source(kind);
         match corpus::parse(&src, &item, data, "id", "text", usize::MAX) {
@@ -123,16 +114,7 @@ fn cut(data: &[u8], max: usize) -> Result<(String, String), storydup::error::Pro
         cutter.feed(piece);
     }
     let record = cutter.finish()?;
-    let item = Item {
-        span: Span {
-            source: 0,
-            line: 1,
-            offset: 0,
-            len: data.len() as u64,
-        },
-        start: 0,
-        stored: Stored::Cut(record.len()),
-    };
+    let item = one_record(data.len(), Stored::Cut(record.len()));
     let src = source(SourceKind::Jsonl);
     let parsed = corpus::parse(&src, &item, &record, "id", "text", max)?;
     Ok((parsed.key.into_owned(), parsed.text.into_owned()))
@@ -251,6 +233,20 @@ pub fn normalizer(data: &[u8]) {
         let mut mixed = words(&format!("{text} é"));
         assert_eq!(mixed.pop().as_deref(), Some("é"));
         assert_eq!(mixed, ws, "the ASCII path and the as-is path disagree on {text:?}");
+    }
+}
+
+/// The only record of a one-record source, `len` bytes long.
+fn one_record(len: usize, stored: Stored) -> Item {
+    Item {
+        span: Span {
+            source: 0,
+            line: 1,
+            offset: 0,
+            len: len as u64,
+        },
+        start: 0,
+        stored,
     }
 }
 
