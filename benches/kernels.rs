@@ -6,16 +6,16 @@
 //!     cargo bench --bench kernels
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use storydup::cluster::{assemble, Edge, Rule, Similarity};
+use storydup::dedup::cluster::{assemble, Edge, Rule, Similarity};
+use storydup::dedup::lsh::{candidates, Bands};
+use storydup::dedup::minhash::MinHasher;
 use storydup::hash::SplitMix64;
-use storydup::lsh::{candidates, Bands};
-use storydup::minhash::MinHasher;
 use storydup::params::Shingle;
 use storydup::shingle::Shingler;
 
 /// `n` texts of about 450 words drawn from the seed reports' words by a fixed generator.
 fn texts(n: usize) -> Vec<String> {
-    let words: Vec<String> = storydup::article::SEEDS
+    let words: Vec<String> = storydup::stories::article::SEEDS
         .iter()
         .flat_map(|(_, t)| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
         .collect();
@@ -80,7 +80,7 @@ fn banding(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("candidates", n), &sigs, |b, sigs| {
             b.iter(|| {
-                let p = candidates(sigs, 128, &bands);
+                let p = candidates(sigs, &vec![1; n], 128, &bands);
                 assert_eq!(p.len(), n / 10);
                 black_box(p.len())
             })

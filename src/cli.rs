@@ -153,7 +153,7 @@ impl DedupArgs {
             max_doc_bytes: self.max_doc_bytes,
             oversized: self.oversized.mode(),
             max_text_bytes: self.max_text_bytes,
-            max_memory: self.max_memory.or_else(storydup::params::default_memory_limit),
+            max_memory: self.max_memory.or_else(storydup::io::system::default_memory_limit),
             bands: self.bands,
             rows: self.rows,
         }
@@ -212,10 +212,10 @@ pub struct StoriesArgs {
     #[arg(long, default_value = "source")]
     pub source_field: String,
     /// Cosine of two groups' summed TF-IDF vectors at which they form one story.
-    #[arg(long, default_value_t = storydup::story::StoryParams::default().threshold)]
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().threshold)]
     pub threshold: f64,
     /// Least average similarity (over indexed terms) of their article pairs for two groups to merge.
-    #[arg(long, default_value_t = storydup::story::StoryParams::default().min_average)]
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().min_average)]
     pub min_average: f64,
     /// Never link articles dated more than this many days apart.
     #[arg(long)]

@@ -35,7 +35,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let params = args.params();
             let progress = printer.progress();
-            let summary = storydup::dedup::run(&args.inputs, &args.out, &params, &progress)?;
+            let summary = storydup::io::dedup::run(&args.inputs, &args.out, &params, &progress)?;
             progress.finish();
             printer.summary(&summary, &args.out);
         }
@@ -46,11 +46,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             printer.stories(&args)?;
         }
         Command::Eval(args) => {
-            let scores = storydup::eval::evaluate(&args.truth, &args.pred)?;
+            let scores = storydup::io::eval::evaluate(&args.truth, &args.pred)?;
             printer::print_scores(&scores, args.json)?;
         }
         Command::Verify(args) => {
-            let audit = storydup::check::verify(&args.dir, &args.inputs)?;
+            let audit = storydup::io::audit::verify(&args.dir, &args.inputs)?;
             for p in &audit.problems {
                 println!("{p}");
             }

@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use storydup::dedup::{Observer, Summary};
+use storydup::dedup::Observer;
 use storydup::eval::Scores;
+use storydup::schema::Summary;
 
 /// The output policy of one invocation.
 pub struct Printer {
@@ -60,47 +61,36 @@ impl Printer {
     /// Runs `stories` and writes the report where and how the arguments say.
     pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
         use crate::cli::Format;
-        let seed = storydup::Params::default().seed;
-        let articles = if args.inputs.is_empty() {
-            storydup::article::seeds(seed)
-        } else {
-            let fields = storydup::article::Fields {
+        use storydup::io::stories::{self, Fields, Format as Out, Options};
+        let options = Options {
+            fields: Fields {
                 id: args.id_field.clone(),
                 text: args.text_field.clone(),
                 title: args.title_field.clone(),
                 date: args.date_field.clone(),
                 source: args.source_field.clone(),
-            };
-            storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, args.oversized.mode(), seed)?
-        };
-        let params = storydup::story::StoryParams {
-            threshold: args.threshold,
-            min_average: args.min_average,
-            date_window_days: args.date_window,
+            },
+            max_doc_bytes: args.max_doc_bytes,
+            oversized: args.oversized.mode(),
+            story: storydup::stories::story::StoryParams {
+                threshold: args.threshold,
+                min_average: args.min_average,
+                date_window_days: args.date_window,
+            },
+            seed: storydup::Params::default().seed,
         };
         let t = std::time::Instant::now();
-        let (report, articles) = storydup::stories::run(articles, &params, seed);
-        let colour = args.output.is_none() && std::io::stdout().is_terminal();
-        let body = match args.format {
-            Format::Text => storydup::render::text(&report, colour),
-            Format::Json => storydup::render::json(&report),
-            Format::Html => storydup::render::html(&report, &articles),
+        let (report, articles) = stories::run(&args.inputs, &options)?;
+        let format = match args.format {
+            Format::Text => Out::Text {
+                colour: args.output.is_none() && std::io::stdout().is_terminal(),
+            },
+            Format::Json => Out::Json,
+            Format::Html => Out::Html,
         };
+        let body = stories::render(&report, &articles, format);
         match &args.output {
-            Some(path) => {
-                let dir = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let name = path
-                    .file_name()
-                    .ok_or("--output names no file")?
-                    .to_string_lossy()
-                    .into_owned();
-                let mut out = storydup::report::Output::create(dir, &name)?;
-                out.write(body.as_bytes())?;
-                out.finish()?.commit()?;
-            }
+            Some(path) => stories::write_atomically(path, body.as_bytes())?,
             None => std::io::stdout().lock().write_all(body.as_bytes())?,
         }
         if !self.quiet {

@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use storydup::cluster::{assemble, Edge, Measure, Rule, Similarity, UnionFind};
+use storydup::dedup::cluster::{assemble, Edge, Measure, Rule, Similarity};
+use storydup::dedup::minhash::{estimate_jaccard, MinHasher};
 use storydup::hash::mix64;
-use storydup::minhash::{estimate_jaccard, MinHasher};
+use storydup::sets::UnionFind;
 
 use crate::util::*;
 

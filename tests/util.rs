@@ -12,7 +12,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use storydup::params::Shingle;
-use storydup::shingle::{intersection_len, Shingler};
+use storydup::sets::intersection_len;
+use storydup::shingle::Shingler;
 
 /// A fresh temporary folder, removed when the test ends.
 pub struct Env {
@@ -373,7 +374,7 @@ pub fn exact_similarity(a: &str, b: &str) -> (f64, f64) {
 
 /// Similarity as written in the outputs (six decimals).
 pub fn round6(x: f64) -> f64 {
-    storydup::report::round6(x)
+    storydup::schema::round6(x)
 }
 
 /// A corpus of families: every seed report with an exact copy and two lightly edited copies,

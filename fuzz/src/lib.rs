@@ -21,8 +21,8 @@
 
 use std::path::Path;
 
-use storydup::corpus::{self, Corpus, Item, Oversized, Reader, Source, SourceKind, Span, Stored};
-use storydup::cut::Cutter;
+use storydup::io::corpus::{self, Corpus, Item, Oversized, Reader, Source, SourceKind, Span, Stored};
+use storydup::io::cut::Cutter;
 use storydup::normalize::{normalize, words};
 
 /// Checks one record's bytes as a JSONL line and as a `.txt` file.

@@ -70,19 +70,6 @@ pub enum OnOversized {
     Truncate,
 }
 
-impl OnOversized {
-    /// The reader's policy, for records whose id and text are in these JSONL fields.
-    pub fn policy(self, id_field: &str, text_field: &str) -> crate::corpus::Oversized {
-        match self {
-            OnOversized::Reject => crate::corpus::Oversized::Reject,
-            OnOversized::Truncate => crate::corpus::Oversized::Truncate {
-                id_field: id_field.to_owned(),
-                text_field: text_field.to_owned(),
-            },
-        }
-    }
-}
-
 /// How a candidate pair is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,8 +115,7 @@ pub struct Params {
     pub max_text_bytes: Option<usize>,
     /// Stop early, naming the record, when what the run holds per record (signature, id,
     /// location, LSH keys: [`Params::bytes_per_record`]) would pass this many bytes, rather than
-    /// exhausting memory hours in. `None`: no limit (the CLI's default is 90 % of physical memory,
-    /// [`default_memory_limit`]).
+    /// exhausting memory hours in. `None`: no limit (the CLI's default is 90 % of physical memory).
     pub max_memory: Option<u64>,
     /// Override the automatic LSH bands (needs `rows`).
     pub bands: Option<usize>,
@@ -159,14 +145,6 @@ impl Default for Params {
     }
 }
 
-/// 90 % of this machine's physical memory, where the system says (Linux `/proc/meminfo`).
-pub fn default_memory_limit() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024 / 10 * 9)
-}
-
 impl Params {
     /// Bytes held per record besides its id, at these parameters: the signature (4 × `num_perm`),
     /// the LSH band keys while candidates are found, the location, the shingle count and the
@@ -174,11 +152,6 @@ impl Params {
     /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
     pub fn bytes_per_record(&self) -> u64 {
         self.num_perm as u64 * 6 + 48
-    }
-
-    /// How the reader treats a record over `max_doc_bytes`.
-    pub fn oversized_policy(&self) -> crate::corpus::Oversized {
-        self.oversized.policy(&self.id_field, &self.text_field)
     }
 
     /// The part of `text` that is compared: all of it, or its first `max_text_bytes` bytes, cut

@@ -86,19 +86,21 @@ impl Bands {
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from signatures stored
-/// one after another in `sigs` (`num_perm` slots each).
+/// one after another in `sigs` (`num_perm` slots each). Records whose size in `sizes` is 0 (no
+/// words) are never candidates: empty texts duplicate nothing.
 ///
 /// A bucket of more than [`MAX_BUCKET_ALL_PAIRS`] records (thousands of copies of one text, or
 /// a boilerplate page) would give a quadratic number of pairs; it emits each member paired with
 /// the bucket's first member and with its successor instead, which keeps the bucket connected
 /// for clustering at linear cost.
-pub fn candidates(sigs: &[u32], num_perm: usize, bands: &Bands) -> Vec<(u32, u32)> {
+pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands) -> Vec<(u32, u32)> {
     let n = sigs.len() / num_perm;
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let lo = band * bands.rows;
             let mut keys: Vec<(u64, u32)> = (0..n)
+                .filter(|&doc| sizes[doc] > 0)
                 .map(|doc| {
                     let slots = &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows];
                     let key = slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64));
@@ -158,7 +160,8 @@ mod tests {
             rows: 4,
             target: 0.8,
         };
-        assert_eq!(candidates(&sigs, 8, &b), vec![(0, 2)]);
+        assert_eq!(candidates(&sigs, &[1, 1, 1], 8, &b), vec![(0, 2)]);
+        assert_eq!(candidates(&sigs, &[1, 1, 0], 8, &b), vec![]);
     }
 
     #[test]
@@ -167,6 +170,7 @@ mod tests {
         let sigs = vec![7u32; n * 4];
         let pairs = candidates(
             &sigs,
+            &vec![1; n],
             4,
             &Bands {
                 bands: 1,
@@ -175,7 +179,7 @@ mod tests {
             },
         );
         assert!(pairs.len() < 2 * n);
-        let mut uf = crate::cluster::UnionFind::new(n);
+        let mut uf = crate::sets::UnionFind::new(n);
         for (a, b) in pairs {
             uf.union(a, b);
         }

@@ -11,7 +11,7 @@
 //! The same code cuts the record again when a later stage re-reads it by its offset, so both
 //! passes see the same text.
 
-use crate::error::Problem;
+use storydup_core::error::Problem;
 
 /// Largest id (and non-string text value) kept from a cut record, in bytes of JSON.
 const MAX_VALUE: usize = 64 << 10;

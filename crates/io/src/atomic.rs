@@ -19,12 +19,11 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use tempfile::{NamedTempFile, TempDir};
 
-use crate::error::{Error, Result};
+use storydup_core::error::{Error, Result};
 
 /// Name prefix of output temporary files (then the output's name, a random part and `.tmp`).
 pub const TMP_PREFIX: &str = ".storydup.";
@@ -252,11 +251,20 @@ fn hold(path: &Path, file: &File) -> bool {
 }
 
 /// Whether `path` (not followed if a link) is the file or folder open as `file`.
+#[cfg(unix)]
 fn same_file(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
     match (std::fs::symlink_metadata(path), file.metadata()) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
+}
+
+/// Without inode numbers, whether `path` still exists (no sweeper removes anything there, see
+/// [`flock`]).
+#[cfg(not(unix))]
+fn same_file(path: &Path, _file: &File) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 fn raced() -> std::io::Error {
@@ -265,8 +273,22 @@ fn raced() -> std::io::Error {
     ))
 }
 
+/// Without `flock(2)` no lock can prove its holder dead, so [`sweep`] removes nothing: leftovers
+/// of killed runs stay until removed by hand, and a live run's files are never touched.
+#[cfg(not(unix))]
+mod flock {
+    use std::fs::File;
+    use std::io;
+
+    /// Never taken.
+    pub fn exclusive(_file: &File, _wait: bool) -> io::Result<bool> {
+        Ok(false)
+    }
+}
+
 /// Exclusive advisory locks with `flock(2)`: held by an open file, released by the kernel when
 /// the last descriptor closes, including when the holder is killed.
+#[cfg(unix)]
 mod flock {
     use std::fs::File;
     use std::io;
@@ -300,11 +322,6 @@ mod flock {
             }
         }
     }
-}
-
-/// Rounds a similarity to six decimals so that output is the same bytes on every platform.
-pub fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }
 
 /// A `.txt` record as dedup keeps it, the JSON line `{"id":…,"text":…}`, written from the file's
@@ -375,7 +392,7 @@ fn escaped(s: &str, out: &mut impl FnMut(&[u8])) {
     out(&quoted.as_bytes()[1..quoted.len() - 1]);
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -11,12 +11,13 @@ use std::path::Path;
 use ahash::{AHashMap, AHashSet};
 use serde_json::Value;
 
-use crate::corpus::{json_id, parse, Corpus, Oversized, Reader, SourceKind, Span, Stored};
+use storydup_core::error::{Error, Result};
+use storydup_core::hash::{hash_bytes, hasher};
+use storydup_core::schema::{ClusterLine, RejectedLine, RemovedLine};
+
+use crate::atomic::TxtLine;
+use crate::corpus::{json_id, oversized_policy, parse, Corpus, Oversized, Reader, SourceKind, Span, Stored};
 use crate::cut::Cutter;
-use crate::error::{Error, Result};
-use crate::hash::{hash_bytes, hasher};
-use crate::params::OnOversized;
-use crate::report::TxtLine;
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -78,14 +79,6 @@ fn long_line_hash(reader: &Reader, span: &Span, txt_id: Option<&str>) -> Result<
     Ok(h.digest())
 }
 
-fn id_of(v: &Value, field: &str) -> Option<String> {
-    match v.get(field)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// Checks the outputs in `dir` against `inputs`.
 ///
 /// # Errors
@@ -101,7 +94,8 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     let id_field = params["id_field"].as_str().unwrap_or("id").to_string();
     let text_field = params["text_field"].as_str().unwrap_or("text").to_string();
     let max_doc_bytes = params["max_doc_bytes"].as_u64().unwrap_or(16 << 20) as usize;
-    let oversized: OnOversized = serde_json::from_value(params["oversized"].clone()).unwrap_or(OnOversized::Reject);
+    let oversized =
+        serde_json::from_value(params["oversized"].clone()).unwrap_or(storydup_core::params::OnOversized::Reject);
     let mut audit = Audit::default();
     let problem = |a: &mut Audit, p: String| {
         if a.problems.len() < 1000 {
@@ -158,12 +152,18 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     let mut cluster_kept: AHashMap<u64, String> = AHashMap::new();
     let mut cluster_members: AHashMap<u64, AHashSet<String>> = AHashMap::new();
     for (i, l) in lines(&dir.join("clusters.jsonl"))?.iter().enumerate() {
-        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
-        let (Some(c), Some(k), Some(m)) = (v["cluster"].as_u64(), v["kept"].as_str(), v["members"].as_array()) else {
+        let Ok(ClusterLine {
+            cluster: c,
+            kept: k,
+            members: m,
+            ..
+        }) = serde_json::from_str::<ClusterLine>(l)
+        else {
             problem(&mut audit, format!("clusters.jsonl:{}: not a cluster line", i + 1));
             continue;
         };
-        let members: AHashSet<String> = m.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect();
+        let k = k.as_str();
+        let members: AHashSet<String> = m.into_iter().collect();
         if !members.contains(k) || members.len() < 2 {
             problem(
                 &mut audit,
@@ -185,12 +185,15 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     }
     let mut removed: AHashSet<String> = AHashSet::new();
     for (i, l) in lines(&dir.join("removed.jsonl"))?.iter().enumerate() {
-        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
-        match id_of(&v, "id") {
-            Some(id) => {
+        match serde_json::from_str::<RemovedLine>(l) {
+            Ok(RemovedLine {
+                id,
+                cluster: c,
+                duplicate_of,
+                ..
+            }) => {
                 // Removed as a duplicate of its cluster's kept record, and a member of that cluster.
-                let c = v["cluster"].as_u64().unwrap_or(u64::MAX);
-                let of = v["duplicate_of"].as_str().unwrap_or("");
+                let of = duplicate_of.as_str();
                 if cluster_kept.get(&c).map(String::as_str) != Some(of) {
                     problem(
                         &mut audit,
@@ -216,14 +219,13 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
                     );
                 }
             }
-            None => problem(&mut audit, format!("removed.jsonl:{}: no id", i + 1)),
+            Err(_) => problem(&mut audit, format!("removed.jsonl:{}: not a removed line", i + 1)),
         }
     }
     let mut rejected: AHashSet<(String, u64)> = AHashSet::new();
     for (i, l) in lines(&dir.join("rejected.jsonl"))?.iter().enumerate() {
-        let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
-        match (v["file"].as_str(), v["line"].as_u64()) {
-            (Some(f), Some(line)) => {
+        match serde_json::from_str::<RejectedLine>(l) {
+            Ok(RejectedLine { file: f, line, .. }) => {
                 if !rejected.insert((f.to_string(), line)) {
                     problem(
                         &mut audit,
@@ -231,7 +233,7 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
                     );
                 }
             }
-            _ => problem(&mut audit, format!("rejected.jsonl:{}: no file and line", i + 1)),
+            Err(_) => problem(&mut audit, format!("rejected.jsonl:{}: not a rejected line", i + 1)),
         }
     }
 
@@ -242,7 +244,7 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     let mut seen_kept: AHashSet<String> = AHashSet::new();
     let mut seen_removed: AHashSet<String> = AHashSet::new();
     let mut seen_rejected: AHashSet<(String, u64)> = AHashSet::new();
-    for chunk in corpus.read_chunks(max_doc_bytes, &oversized.policy(&id_field, &text_field)) {
+    for chunk in corpus.read_chunks(max_doc_bytes, &oversized_policy(oversized, &id_field, &text_field)) {
         let chunk = match chunk {
             Ok(c) => c,
             Err((at, _)) => {

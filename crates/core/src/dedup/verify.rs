@@ -12,12 +12,13 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cluster::{assemble, Cluster, Edge, Rule, Similarity, UnionFind};
-use crate::corpus::{Reader, Span};
+use crate::dedup::cluster::{assemble, Cluster, Edge, Rule, Similarity};
+use crate::dedup::engine::{DocId, TextSource};
+use crate::dedup::minhash::estimate_jaccard;
 use crate::error::Result;
-use crate::minhash::estimate_jaccard;
 use crate::params::{Params, Verify};
-use crate::shingle::{intersection_len, Shingler};
+use crate::sets::{intersection_len, overlap, UnionFind};
+use crate::shingle::Shingler;
 
 /// What verification needs of every record.
 #[derive(Debug, Clone, Copy)]
@@ -26,8 +27,6 @@ pub struct Table<'a> {
     pub sigs: &'a [u32],
     /// Number of shingles per record.
     pub sizes: &'a [u32],
-    /// Where each record is.
-    pub spans: &'a [Span],
     /// Slots per signature.
     pub num_perm: usize,
 }
@@ -46,7 +45,7 @@ type Component = (Vec<u32>, Vec<(u32, u32)>);
 type Verified = (Vec<Cluster>, usize, [f64; 2]);
 
 /// Counts of the verification stage, for the summary.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Candidate pairs from LSH.
     pub candidate_pairs: usize,
@@ -95,14 +94,15 @@ pub fn containment_from_jaccard(j: f64, size_a: u32, size_b: u32) -> f64 {
     (j * (a + b) / ((1.0 + j) * a)).min(1.0)
 }
 
-/// Verifies `pairs` (sorted, `a < b`) and clusters the records they join.
+/// Verifies `pairs` (sorted, `a < b`) and clusters the records they join. Exact verification
+/// asks `texts` for the text of each record of a pair.
 ///
 /// # Errors
-/// An input file changed or vanished between the passes.
-pub fn verify(
+/// `texts` could not give a text again (an input file changed or vanished between the passes).
+pub fn verify<T: TextSource + ?Sized>(
     pairs: &[(u32, u32)],
     table: &Table<'_>,
-    reader: &Reader<'_>,
+    texts: &T,
     params: &Params,
 ) -> Result<(Vec<Cluster>, Stats)> {
     let rule = Rule {
@@ -168,7 +168,7 @@ pub fn verify(
     let results: Vec<Result<Verified>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p)| {
-            let sets = std::cell::RefCell::new(SetCache::new(reader, table, params, shingler));
+            let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
             let measure = |a: u32, b: u32| -> Similarity {
                 match params.verify {
                     Verify::Estimate => {
@@ -247,9 +247,8 @@ pub fn best_containment_only(edges: Vec<Edge>, rule: &Rule) -> Vec<Edge> {
 
 /// Shingle sets of the records of one component, read on demand and held within a budget, so a
 /// giant component (thousands of records sharing boilerplate) does not hold every set at once.
-struct SetCache<'r, 'a, 's> {
-    reader: &'r Reader<'r>,
-    table: &'r Table<'a>,
+struct SetCache<'r, 's, T: TextSource + ?Sized> {
+    texts: &'r T,
     params: &'r Params,
     shingler: &'s mut Shingler,
     sets: ahash::AHashMap<u32, Vec<u64>>,
@@ -261,11 +260,10 @@ struct SetCache<'r, 'a, 's> {
 /// Shingles held per thread before the cache is emptied (8 bytes each: 32 MiB).
 const CACHE_SHINGLES: usize = 4 << 20;
 
-impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
-    fn new(reader: &'r Reader<'r>, table: &'r Table<'a>, params: &'r Params, shingler: &'s mut Shingler) -> Self {
+impl<'r, 's, T: TextSource + ?Sized> SetCache<'r, 's, T> {
+    fn new(texts: &'r T, params: &'r Params, shingler: &'s mut Shingler) -> Self {
         SetCache {
-            reader,
-            table,
+            texts,
             params,
             shingler,
             sets: ahash::AHashMap::new(),
@@ -283,12 +281,7 @@ impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
         if self.sets.contains_key(&d) {
             return;
         }
-        let set = match self.reader.text(
-            &self.table.spans[d as usize],
-            &self.params.id_field,
-            &self.params.text_field,
-            self.params.max_doc_bytes,
-        ) {
+        let set = match self.texts.text(DocId(d)) {
             Ok(text) => self
                 .shingler
                 .set(self.params.compared_text(&text), self.params.shingle, self.params.seed),
@@ -312,13 +305,8 @@ impl<'r, 'a, 's> SetCache<'r, 'a, 's> {
         // Loading b may have emptied the cache; load a again if so.
         self.load(a);
         let (sa, sb) = (&self.sets[&a], &self.sets[&b]);
-        let inter = intersection_len(sa, sb) as f64;
-        let union = (sa.len() + sb.len()) as f64 - inter;
-        let small = sa.len().min(sb.len()).max(1) as f64;
-        Similarity {
-            jaccard: if union > 0.0 { inter / union } else { 0.0 },
-            containment: inter / small,
-        }
+        let (jaccard, containment) = overlap(sa.len(), sb.len(), intersection_len(sa, sb));
+        Similarity { jaccard, containment }
     }
 }
 

@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 use ahash::AHashMap;
 use regex::Regex;
 
-use crate::article::Article;
-use crate::story::{cosine, Vector};
+use crate::stories::article::Article;
+use crate::stories::story::{cosine, Vector};
 
 /// A sentence recurring in this many articles of one source is furniture of that site...
 pub const MIN_SITE_REPEATS: usize = 3;
@@ -99,7 +99,7 @@ pub fn mark(articles: &mut [Article], vecs: &[Vector]) -> Vec<Vec<bool>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sentence::analyze;
+    use crate::stories::sentence::analyze;
 
     fn art(key: &str, source: &str, text: &str) -> Article {
         Article {
@@ -125,7 +125,7 @@ mod tests {
             art("c", "wp", &format!("A cruise ship struck a motorway bridge pillar on the Rhine near Duisburg.\n{footer}")),
             art("d", "nyt", &format!("Markets fell sharply as oil prices climbed to a three-year high.\n{footer}")),
         ];
-        let v = crate::story::vectors(&arts, 1);
+        let v = crate::stories::story::vectors(&arts, 1);
         let f = mark(&mut arts, &v);
         assert_eq!(f[0], vec![true, true, true, true, true]);
         assert_eq!(f[1], vec![false, true, true]);
@@ -143,7 +143,7 @@ mod tests {
             "x",
             "Caught red handed in the act. — Donald J. Trump (@realDonaldTrump) Dec 28",
         )];
-        let v = crate::story::vectors(&arts, 1);
+        let v = crate::stories::story::vectors(&arts, 1);
         mark(&mut arts, &v);
         assert!(arts[0].sentences.iter().all(|s| s.quoted == 1.0));
     }

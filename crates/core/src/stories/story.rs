@@ -1,6 +1,6 @@
 //! Articles → stories: clusters of articles about the same event, by topical similarity.
 //!
-//! Each article is a TF-IDF vector of its content words ([`crate::terms`]), title words counted
+//! Each article is a TF-IDF vector of its content words ([`crate::stories::terms`]), title words counted
 //! twice, with sublinear term frequency. Background statistics: the document frequencies of the
 //! input itself, smoothed with [`PSEUDO_DOCS`] empty pseudo-documents — idf = ln((N + K)/(df + 1)).
 //! A large input (a day of news) sets its own weights; a five-article input still weighs a word
@@ -25,11 +25,11 @@ use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::article::Article;
-use crate::cluster::UnionFind;
+use crate::dedup::cluster::UnionFind;
 use crate::hash::hash_bytes;
 use crate::normalize::for_each_word;
-use crate::terms::is_content;
+use crate::stories::article::Article;
+use crate::stories::terms::is_content;
 
 /// Empty pseudo-documents added to the document frequencies (see the module docs).
 pub const PSEUDO_DOCS: f64 = 20.0;
@@ -116,22 +116,7 @@ pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
         .collect()
 }
 
-/// Cosine of two normalized vectors.
-pub fn cosine<K: Ord>(a: &[(K, f32)], b: &[(K, f32)]) -> f32 {
-    let (mut i, mut j, mut s) = (0, 0, 0.0f32);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                s += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    s
-}
+pub use crate::sets::cosine;
 
 /// Each article's indexed terms, sorted by term: its [`INDEX_TERMS`] heaviest, less any term
 /// among the indexed terms of more than max(50, n/20) articles (capped at [`MAX_POSTINGS`]): a
@@ -556,7 +541,7 @@ pub fn label(articles: &[Article], members: &[u32], seed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::article::seeds;
+    use crate::stories::article::seeds;
 
     /// Unit vector over terms 1, 2, 3, ... with these weights.
     fn unit(weights: &[f32]) -> Vector {

@@ -14,9 +14,9 @@ use ahash::AHashMap;
 use serde::Serialize;
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
-use crate::article::Article;
-use crate::passage::{Reprint, SENTENCE_MATCH};
-use crate::sentence::gram_jaccard;
+use crate::sets::jaccard;
+use crate::stories::article::Article;
+use crate::stories::passage::{Reprint, SENTENCE_MATCH};
 
 /// Least 3-gram Jaccard for a sentence to count as a rewrite of another.
 pub const REWRITE_MIN: f64 = 0.2;
@@ -138,7 +138,7 @@ impl<'a> Index<'a> {
                 (
                     o,
                     k,
-                    gram_jaccard(&s.grams, &self.articles[o as usize].sentences[k as usize].grams),
+                    jaccard(&s.grams, &self.articles[o as usize].sentences[k as usize].grams),
                 )
             })
             .filter(|c| c.2 >= REWRITE_MIN)
@@ -304,7 +304,7 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
                         for i in new_index..new_index + new_len {
                             let best = (old_index..old_index + old_len)
                                 .filter(|&o| !used[o - old_index])
-                                .map(|o| (o, gram_jaccard(&da.sentences[i].grams, &ra.sentences[o].grams)))
+                                .map(|o| (o, jaccard(&da.sentences[i].grams, &ra.sentences[o].grams)))
                                 .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
                             match best {
                                 Some((o, sim)) if sim >= REWRITE_MIN => {

@@ -1,45 +1,12 @@
 //! Verified edges → clusters: union-find, the record kept in each cluster, and an audit line for
 //! every other member that states only similarities that were measured.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Union-find over `0..n`; the smaller index is always the root, so a cluster's root is its
-/// first record in input order whatever order the edges come in.
-#[derive(Debug, Clone)]
-pub struct UnionFind {
-    parent: Vec<u32>,
-}
-
-impl UnionFind {
-    /// `n` singletons.
-    pub fn new(n: usize) -> UnionFind {
-        UnionFind {
-            parent: (0..n as u32).collect(),
-        }
-    }
-
-    /// The root of `x` (path halving).
-    pub fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = p;
-        }
-        x
-    }
-
-    /// Joins the sets of `a` and `b`.
-    pub fn union(&mut self, a: u32, b: u32) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.parent[hi as usize] = lo;
-        }
-    }
-}
+pub use crate::sets::UnionFind;
 
 /// Which similarity a figure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// |A ∩ B| / |A ∪ B| of the shingle sets.
@@ -216,15 +183,6 @@ mod tests {
                 containment: c,
             },
         }
-    }
-
-    #[test]
-    fn union_find_roots_at_smallest() {
-        let mut uf = UnionFind::new(5);
-        uf.union(4, 3);
-        uf.union(3, 1);
-        assert_eq!(uf.find(4), 1);
-        assert_ne!(uf.find(0), uf.find(4));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::hash::{hash_bytes, mix64};
 use crate::normalize::for_each_word;
-use crate::terms::is_content;
+use crate::stories::terms::is_content;
 
 /// One sentence of a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,7 @@ pub struct Sentence {
     pub key: u64,
     /// Sorted, deduplicated hashes of its word 3-grams (one hash for a sentence of under 3 words).
     pub grams: Vec<u64>,
-    /// Hashes of its content words ([`crate::terms::is_content`]), in order.
+    /// Hashes of its content words ([`crate::stories::terms::is_content`]), in order.
     pub content: Vec<u64>,
 }
 
@@ -233,24 +233,6 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
     out
 }
 
-/// Jaccard of two sorted gram sets.
-pub fn gram_jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let inter = crate::shingle::intersection_len(a, b) as f64;
-    let union = (a.len() + b.len()) as f64 - inter;
-    if union == 0.0 {
-        0.0
-    } else {
-        inter / union
-    }
-}
-
-/// Share of the smaller gram set found in the larger.
-pub fn gram_containment(a: &[u64], b: &[u64]) -> f64 {
-    let inter = crate::shingle::intersection_len(a, b) as f64;
-    let small = a.len().min(b.len()).max(1) as f64;
-    inter / small
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,7 +290,7 @@ mod tests {
         let a = analyze("The ship hit a bridge, police said.", 1);
         let b = analyze("the ship hit a bridge police said", 1);
         assert_eq!(a[0].key, b[0].key);
-        assert_eq!(gram_jaccard(&a[0].grams, &b[0].grams), 1.0);
+        assert_eq!(crate::sets::jaccard(&a[0].grams, &b[0].grams), 1.0);
     }
 
     #[test]

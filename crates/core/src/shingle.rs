@@ -183,23 +183,6 @@ fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64)) -> 
     words.len() - n + 1
 }
 
-/// |A ∩ B| of two sorted, deduplicated sets.
-pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,11 +232,5 @@ mod tests {
             d.sort_unstable();
             assert_eq!(d, sh.set(text, Shingle::Word(2), 3));
         }
-    }
-
-    #[test]
-    fn intersection() {
-        assert_eq!(intersection_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
-        assert_eq!(intersection_len(&[], &[1]), 0);
     }
 }

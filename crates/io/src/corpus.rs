@@ -21,8 +21,10 @@ use std::time::Instant;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use storydup_core::params::OnOversized;
+
 use crate::cut::{txt_prefix, Cutter};
-use crate::error::{Error, Location, Problem, Result};
+use storydup_core::error::{Error, Location, Problem, Result};
 
 /// Bytes read per chunk handed to the signing stage.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -125,6 +127,17 @@ pub enum Oversized {
         /// The text field of JSONL records.
         text_field: String,
     },
+}
+
+/// The reader's policy for `oversized`, for records whose id and text are in these JSONL fields.
+pub fn oversized_policy(oversized: OnOversized, id_field: &str, text_field: &str) -> Oversized {
+    match oversized {
+        OnOversized::Reject => Oversized::Reject,
+        OnOversized::Truncate => Oversized::Truncate {
+            id_field: id_field.to_owned(),
+            text_field: text_field.to_owned(),
+        },
+    }
 }
 
 /// A run of whole records read together.
@@ -1053,7 +1066,6 @@ impl<'c> Reader<'c> {
     /// # Errors
     /// The file changed or vanished since it was read.
     pub fn blocks(&self, span: &Span, len: u64, mut f: impl FnMut(&[u8])) -> Result<()> {
-        use std::os::unix::fs::FileExt;
         const BLOCK: u64 = 1 << 20;
         let src = &self.corpus.sources[span.source as usize];
         let path = src.plain_path();
@@ -1074,7 +1086,7 @@ impl<'c> Reader<'c> {
         let mut done = 0u64;
         while done < len {
             let n = (len - done).min(BLOCK) as usize;
-            file.read_exact_at(&mut buf[..n], span.offset + done).map_err(io_err)?;
+            read_exact_at(file, &mut buf[..n], span.offset + done).map_err(io_err)?;
             f(&buf[..n]);
             done += n as u64;
         }
@@ -1122,6 +1134,31 @@ impl<'c> Reader<'c> {
             })?;
         Ok(parsed.text.into_owned())
     }
+}
+
+/// Reads exactly `buf.len()` bytes at `offset` without moving a shared cursor, so that threads
+/// can read one open file at once.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Reads exactly `buf.len()` bytes at `offset` (Windows: `seek_read` may read less, so loop).
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::article::Article;
-use crate::diff::VariantDiff;
-use crate::stories::Report;
+use storydup_core::stories::article::Article;
+use storydup_core::stories::diff::VariantDiff;
+use storydup_core::stories::Report;
 
 const MAX_LINE: usize = 150;
 

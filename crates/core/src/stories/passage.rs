@@ -7,7 +7,7 @@
 //! one article pair are chained into runs: consecutive sentences in one article whose partners
 //! lie close together, in order or lightly shuffled, in the other.
 //!
-//! A run is reprinted copy when, after furniture is masked ([`crate::boilerplate`]), it has
+//! A run is reprinted copy when, after furniture is masked ([`crate::stories::boilerplate`]), it has
 //! (1) two or more matched sentences and at least 20 words, (2) at least 10 words outside
 //! quotation marks in both articles — quoted statements are shared by reporters who never saw
 //! each other's copy, so a sentence counts as quotation if it is quoted, or if the same words
@@ -22,10 +22,10 @@ use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::article::Article;
-use crate::cluster::UnionFind;
-use crate::sentence::{gram_containment, Sentence};
-use crate::shingle::intersection_len;
+use crate::dedup::cluster::UnionFind;
+use crate::sets::{containment, intersection_len, overlap};
+use crate::stories::article::Article;
+use crate::stories::sentence::Sentence;
 
 /// Hashes per sentence in the candidate index.
 const SKETCH: usize = 6;
@@ -139,10 +139,9 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
                     if first_shared(&sa.grams, &sb.grams) != Some(g) {
                         continue;
                     }
-                    let inter = intersection_len(&sa.grams, &sb.grams) as f64;
-                    let jac = inter / ((sa.grams.len() + sb.grams.len()) as f64 - inter).max(1.0);
-                    let smaller = sa.grams.len().min(sb.grams.len()).max(1) as f64;
-                    let cut = sa.num_words.min(sb.num_words) >= 8 && inter / smaller >= 0.9;
+                    let inter = intersection_len(&sa.grams, &sb.grams);
+                    let (jac, contained) = overlap(sa.grams.len(), sb.grams.len(), inter);
+                    let cut = sa.num_words.min(sb.num_words) >= 8 && contained >= 0.9;
                     if jac >= SENTENCE_MATCH || cut {
                         out.push((a, i, b, j, jac as f32));
                     }
@@ -191,7 +190,7 @@ fn is_quote(a: &Article, i: usize) -> bool {
     a.sentences
         .iter()
         .enumerate()
-        .any(|(k, o)| k != i && o.quoted >= 0.5 && gram_containment(&s.grams, &o.grams) >= 0.6)
+        .any(|(k, o)| k != i && o.quoted >= 0.5 && containment(&s.grams, &o.grams) >= 0.6)
 }
 
 /// How often each content word occurs in an article, sorted by word.
@@ -330,13 +329,13 @@ pub fn groups(n: usize, reprints: &[Reprint]) -> Vec<Vec<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::article::seeds;
-    use crate::boilerplate::mark;
+    use crate::stories::article::seeds;
+    use crate::stories::boilerplate::mark;
 
     #[test]
     fn seeds_000_and_001_are_the_only_reprint() {
         let mut arts = seeds(42);
-        let v = crate::story::vectors(&arts, 42);
+        let v = crate::stories::story::vectors(&arts, 42);
         let f = mark(&mut arts, &v);
         let r = reprints(&arts, &f);
         assert_eq!(r.iter().map(|r| (r.a, r.b)).collect::<Vec<_>>(), vec![(0, 1)]);
@@ -353,7 +352,7 @@ mod tests {
             date: None,
             source: None,
             text: t.to_string(),
-            sentences: crate::sentence::analyze(t, 1),
+            sentences: crate::stories::sentence::analyze(t, 1),
         }
     }
 
@@ -389,7 +388,7 @@ mod tests {
         let a = format!("Ukraine attacked near Kursk on Sunday morning. {q} Officials gave no figures.");
         let b = format!("Russian bloggers described heavy fighting in the Kursk region. {q} The ministry was silent.");
         let mut arts: Vec<Article> = [a, b].iter().enumerate().map(|(i, t)| article(i, t)).collect();
-        let v = crate::story::vectors(&arts, 1);
+        let v = crate::stories::story::vectors(&arts, 1);
         let f = mark(&mut arts, &v);
         assert!(reprints(&arts, &f).is_empty());
     }

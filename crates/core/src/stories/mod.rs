@@ -5,12 +5,20 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::article::Article;
-use crate::boilerplate;
-use crate::diff::{group_variants, story_variant, Index, VariantDiff};
-use crate::passage::{self, Reprint};
-use crate::story::{self, StoryParams};
 use rayon::prelude::*;
+
+use crate::stories::article::Article;
+use crate::stories::diff::{group_variants, story_variant, Index, VariantDiff};
+use crate::stories::passage::Reprint;
+use crate::stories::story::StoryParams;
+
+pub mod article;
+pub mod boilerplate;
+pub mod diff;
+pub mod passage;
+pub mod sentence;
+pub mod story;
+pub mod terms;
 
 /// Stories larger than this get no per-article variants outside syndication groups (the
 /// comparison is quadratic in the story's sentences).
@@ -167,7 +175,7 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
                         text: articles[p.a as usize].text[p.span_a.0..p.span_a.1].to_string(),
                     })
                     .collect();
-                let reference = crate::diff::reference(g, &pair_reprints);
+                let reference = crate::stories::diff::reference(g, &pair_reprints);
                 if g.len() <= MAX_GROUP_VARIANTS {
                     variants.extend(group_variants(&articles, g, &pair_reprints));
                 }

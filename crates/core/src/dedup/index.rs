@@ -1,0 +1,1 @@
+//! The saved index (issue 11): filled in below.
