@@ -26,8 +26,8 @@ use rayon::prelude::*;
 use storydup::dedup::minhash::MinHasher;
 use storydup::dedup::Signer;
 use storydup::hash::{mix64, SplitMix64};
-use storydup::io::corpus::{Chunk, Corpus};
 use storydup::io::dedup::{sign_chunk, SignTimes};
+use storydup::io::source::{Chunk, Corpus};
 use storydup::params::Params;
 
 const NUM_PERM: usize = 128;
@@ -73,7 +73,7 @@ fn main() {
             let n: usize = corpus
                 .read_chunks(
                     params.max_doc_bytes,
-                    &storydup::io::corpus::oversized_policy(params.oversized, &params.id_field, &params.text_field),
+                    &storydup::io::source::oversized_policy(params.oversized, &params.id_field, &params.text_field),
                 )
                 .into_iter()
                 .map(|c| c.expect("readable").items.len())
@@ -119,7 +119,7 @@ fn main() {
     let chunks: Vec<Chunk> = corpus
         .read_chunks(
             params.max_doc_bytes,
-            &storydup::io::corpus::oversized_policy(params.oversized, &params.id_field, &params.text_field),
+            &storydup::io::source::oversized_policy(params.oversized, &params.id_field, &params.text_field),
         )
         .into_iter()
         .map(|c| c.expect("readable"))

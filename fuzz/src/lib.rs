@@ -21,8 +21,10 @@
 
 use std::path::Path;
 
-use storydup::io::corpus::{self, Corpus, Item, Oversized, Reader, Source, SourceKind, Span, Stored};
 use storydup::io::cut::Cutter;
+use storydup::io::source::jsonl::Jsonl;
+use storydup::io::source::txt::Txt;
+use storydup::io::source::{self as corpus, Corpus, Format, Item, Oversized, Reader, Source, Span, Stored};
 use storydup::normalize::{normalize, words};
 
 /// Checks one record's bytes as a JSONL line and as a `.txt` file.
@@ -31,11 +33,11 @@ use storydup::normalize::{normalize, words};
 /// When a promise is broken (that is the finding).
 pub fn record(data: &[u8]) {
     let item = one_record(data.len(), Stored::Whole);
-    for kind in [SourceKind::Jsonl, SourceKind::Txt] {
-        let src = source(kind);
+    for format in [&Jsonl as &'static dyn Format, &Txt] {
+        let src = source(format);
         match corpus::parse(&src, &item, data, "id", "text", usize::MAX) {
             Ok(parsed) => {
-                if kind == SourceKind::Jsonl {
+                if !format.one_record_per_file() {
                     let line = std::str::from_utf8(data).expect("an accepted line is UTF-8");
                     assert_eq!(
                         corpus::json_id(line, "id").as_deref(),
@@ -115,7 +117,7 @@ fn cut(data: &[u8], max: usize) -> Result<(String, String), storydup::error::Pro
     }
     let record = cutter.finish()?;
     let item = one_record(data.len(), Stored::Cut(record.len()));
-    let src = source(SourceKind::Jsonl);
+    let src = source(&Jsonl);
     let parsed = corpus::parse(&src, &item, &record, "id", "text", max)?;
     Ok((parsed.key.into_owned(), parsed.text.into_owned()))
 }
@@ -250,12 +252,12 @@ fn one_record(len: usize, stored: Stored) -> Item {
     }
 }
 
-fn source(kind: SourceKind) -> Source {
+fn source(format: &'static dyn Format) -> Source {
     Source {
         display: "fuzz".into(),
         path: None,
-        kind,
-        txt_id: (kind == SourceKind::Txt).then(|| "fuzz.txt".into()),
+        format,
+        name_id: format.one_record_per_file().then(|| "fuzz.txt".into()),
         spool: None,
     }
 }

@@ -16,8 +16,8 @@ use storydup_core::hash::{hash_bytes, hasher};
 use storydup_core::schema::{ClusterLine, RejectedLine, RemovedLine};
 
 use crate::atomic::TxtLine;
-use crate::corpus::{json_id, oversized_policy, parse, Corpus, Oversized, Reader, SourceKind, Span, Stored};
 use crate::cut::Cutter;
+use crate::source::{json_id, oversized_policy, parse, Corpus, KeptAs, Oversized, Reader, Span, Stored};
 
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -278,21 +278,20 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
                 (Some(h), false) => {
                     audit.kept += 1;
                     // A .txt record is kept as {"id","text"}: compare with what dedup writes.
-                    let expected = match src.kind {
-                        _ if item.stored != Stored::Whole => {
-                            // Re-read once the input is read (a compressed one is spooled).
-                            let txt_id = (src.kind == SourceKind::Txt).then(|| id.clone());
-                            long.push((at.clone(), item.span, txt_id, id.clone(), *h));
-                            *h
-                        }
-                        SourceKind::Jsonl => hash_bytes(bytes, 0),
-                        SourceKind::Txt => {
-                            let line = serde_json::json!({"id": &id, "text": String::from_utf8_lossy(bytes)});
-                            hash_bytes(line.to_string().as_bytes(), 0)
-                        }
+                    let as_text = src.format.kept_as() == KeptAs::IdAndText;
+                    let expected = if item.stored != Stored::Whole {
+                        // Re-read once the input is read (a compressed one is spooled).
+                        let txt_id = as_text.then(|| id.clone());
+                        long.push((at.clone(), item.span, txt_id, id.clone(), *h));
+                        *h
+                    } else if as_text {
+                        let line = serde_json::json!({"id": &id, "text": String::from_utf8_lossy(bytes)});
+                        hash_bytes(line.to_string().as_bytes(), 0)
+                    } else {
+                        hash_bytes(bytes, 0)
                     };
                     if *h != expected {
-                        let what = if src.kind == SourceKind::Txt { "file" } else { "line" };
+                        let what = if as_text { "file" } else { "line" };
                         problem(
                             &mut audit,
                             format!("{at}: kept record \"{id}\" differs from the input {what}"),

@@ -4,7 +4,7 @@
 //! serde_json needs the whole line, so a JSONL record is scanned here byte by byte: the top-level
 //! object's keys are read, the id value and the start of the text string are kept, and every other
 //! value is skipped by tracking strings, escapes and nesting depth only. What is kept is written
-//! back as a small JSON object, which [`crate::corpus::parse`] then reads like any other line, so
+//! back as a small JSON object, which [`crate::source::parse`] then reads like any other line, so
 //! field types and escapes get the same checks and messages. The skipped values are checked for
 //! balance, not token by token.
 //!

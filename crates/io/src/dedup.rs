@@ -19,7 +19,7 @@ use storydup_core::schema::{round6, ClusterLine, LshSummary, RejectedLine, Remov
 use storydup_core::shingle::Shingler;
 
 use crate::atomic::{commit_all, Output, Pending, Spool, TxtLine};
-use crate::corpus::{oversized_policy, parse, Chunk, Corpus, Reader, SourceKind, Span, Stored};
+use crate::source::{oversized_policy, parse, Chunk, Corpus, KeptAs, Reader, Span, Stored};
 use crate::system::peak_rss_bytes;
 
 /// A record that could not be used, and why.
@@ -83,7 +83,7 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
             let parse_ns = t.elapsed().as_nanos() as u64;
             // A .txt record's id is its path, known even when its bytes are bad.
             let result = match parsed {
-                Err(p) => Err((src.txt_id.clone(), p)),
+                Err(p) => Err((src.name_id.clone(), p)),
                 Ok(parsed) => {
                     let mut s = signer.sign(&parsed.text, shingler, sig, &mut nanos);
                     // Cut down by the reader (--oversized truncate) or the signer (--max-text-bytes).
@@ -404,7 +404,8 @@ fn copy_kept(out: &mut Output, corpus: &Corpus, dedup: &Deduper, spans: &[Span],
                 failed = out.write(b).err();
             }
         };
-        let mut txt = (src.kind == SourceKind::Txt).then(|| TxtLine::begin(dedup.id(DocId(d as u32)), &mut write));
+        let mut txt =
+            (src.format.kept_as() == KeptAs::IdAndText).then(|| TxtLine::begin(dedup.id(DocId(d as u32)), &mut write));
         let mut left = span.len as usize;
         while left > 0 {
             let n = left.min(BLOCK);

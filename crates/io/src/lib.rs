@@ -13,10 +13,10 @@
 
 pub mod atomic;
 pub mod audit;
-pub mod corpus;
 pub mod cut;
 pub mod dedup;
 pub mod eval;
 pub mod render;
+pub mod source;
 pub mod stories;
 pub mod system;

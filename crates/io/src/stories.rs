@@ -11,7 +11,7 @@ use storydup_core::stories::article::{article, Article};
 use storydup_core::stories::story::StoryParams;
 use storydup_core::stories::Report;
 
-use crate::corpus::{oversized_policy, parse, Corpus, SourceKind};
+use crate::source::{oversized_policy, parse, Corpus};
 
 /// Which JSON fields hold what.
 #[derive(Debug, Clone)]
@@ -74,16 +74,12 @@ pub fn load(
                         problem,
                     }
                 })?;
-                let (mut title, mut date, mut source) = (None, None, None);
-                if src.kind == SourceKind::Jsonl {
-                    // The line parsed once already, so this cannot fail; extra fields are optional.
-                    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes) {
-                        let get = |f: &str| map.get(f).and_then(|v| v.as_str()).map(str::to_owned);
-                        title = get(&fields.title);
-                        date = get(&fields.date);
-                        source = get(&fields.source);
-                    }
-                }
+                // Extra fields are optional; a format without them gives none.
+                let mut extra = src
+                    .format
+                    .fields(bytes, &[&fields.title, &fields.date, &fields.source])
+                    .into_iter();
+                let (title, date, source) = (extra.next().flatten(), extra.next().flatten(), extra.next().flatten());
                 Ok(article(
                     parsed.key.into_owned(),
                     title,

@@ -1,0 +1,636 @@
+//! Input files → a stream of raw records, and random access back to any record by its location.
+//!
+//! Inputs are files of a [`Format`] (JSONL, plain, gzip or zstd, detected by their first bytes,
+//! not their names; `.txt` files, one record each), folders (walked recursively in byte order of
+//! names; each file read in the format its name says, others counted as skipped) or `-` for
+//! standard input (JSONL). A new format is one new file here that implements [`Format`], and one
+//! line in [`FORMATS`].
+//!
+//! Memory stays bounded: a reader thread hands out chunks of whole records (a few MiB) through a
+//! bounded channel; a record longer than `max_doc_bytes` is skipped over without being held and
+//! reported as oversized, or with [`Oversized::Truncate`] cut down as it streams by to its id and
+//! the start of its text ([`crate::cut`]). Compressed input and standard input are copied,
+//! decompressed, into a spool file as they are read, so that later stages can re-read any record
+//! by byte offset (exact verification, copying the kept records) without holding texts in memory.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::time::Instant;
+
+use storydup_core::error::{Error, Location, Problem, Result};
+use storydup_core::params::OnOversized;
+
+pub mod compress;
+pub mod jsonl;
+pub mod txt;
+pub mod walk;
+
+pub use jsonl::json_id;
+
+/// Bytes read per chunk handed to the signing stage.
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// Every format storydup reads, in the order a file name is tried against them.
+pub static FORMATS: &[&dyn Format] = &[&txt::Txt, &jsonl::Jsonl];
+
+/// The format of a file given by name on the command line: the one its name claims, else JSONL.
+fn format_of_input(name: &str) -> &'static dyn Format {
+    let lower = name.to_ascii_lowercase();
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.claims(&lower))
+        .unwrap_or(&jsonl::Jsonl)
+}
+
+/// The JSON fields that hold a record's id and text.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'f> {
+    /// Id field.
+    pub id: &'f str,
+    /// Text field.
+    pub text: &'f str,
+}
+
+/// How dedup writes a kept record to `kept.jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptAs {
+    /// The input line, byte for byte.
+    Line,
+    /// A JSON object `{"id", "text"}` made from the record's id and bytes.
+    IdAndText,
+}
+
+/// Reads `len` bytes of a record a block at a time, handing each block to the callback.
+pub type Blocks<'a> = dyn Fn(u64, &mut dyn FnMut(&[u8])) -> Result<()> + 'a;
+
+/// One input format: how its files are recognised, read as a stream of records, parsed, and
+/// written back when kept.
+pub trait Format: Sync + std::fmt::Debug {
+    /// Its name, for messages.
+    fn name(&self) -> &'static str;
+
+    /// Whether a file named `lower_name` (lower case) is in this format.
+    fn claims(&self, lower_name: &str) -> bool;
+
+    /// Whether each file is one record whose id is the file's name (a `.txt` file).
+    fn one_record_per_file(&self) -> bool {
+        false
+    }
+
+    /// Whether this file must be copied, decompressed, into a spool to be re-read by offset.
+    ///
+    /// # Errors
+    /// The file cannot be opened to look at its first bytes.
+    fn needs_spool(&self, path: &Path, is_regular_file: bool) -> Result<bool>;
+
+    /// Reads the records of `src` in order into `sink`.
+    ///
+    /// # Errors
+    /// The source could not be read from some point on (the records before it were handed over).
+    fn read(&self, idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>) -> ReadResult;
+
+    /// The id and text of one record, from its bytes (valid UTF-8).
+    ///
+    /// # Errors
+    /// What is wrong with the record, for `rejected.jsonl`.
+    fn parse<'a>(
+        &self,
+        src: &'a Source,
+        text: &'a str,
+        fields: &Fields<'_>,
+    ) -> std::result::Result<Parsed<'a>, Problem>;
+
+    /// String fields of a record other than its id and text (a title, a date), each if it has it.
+    fn fields(&self, _bytes: &[u8], names: &[&str]) -> Vec<Option<String>> {
+        vec![None; names.len()]
+    }
+
+    /// How dedup writes the record when it is kept.
+    fn kept_as(&self) -> KeptAs;
+
+    /// The record over `max_doc_bytes` that `blocks` reads (`len` bytes), cut down again as the
+    /// reader cut it under `--oversized truncate`.
+    ///
+    /// # Errors
+    /// The file could not be read again.
+    fn cut(
+        &self,
+        blocks: &Blocks<'_>,
+        len: u64,
+        max_doc_bytes: usize,
+        fields: &Fields<'_>,
+    ) -> Result<(Vec<u8>, Stored)>;
+}
+
+/// What a format's reader stops on: where, and what went wrong.
+pub type ReadResult = std::result::Result<(), (Location, Problem)>;
+
+/// Limits every reader keeps to.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Records over this many bytes are not held.
+    pub max_doc_bytes: usize,
+    /// What becomes of them.
+    pub oversized: Oversized,
+}
+
+/// Where a reader puts records: chunks handed to the signing stage as they fill. Formats with
+/// one small record per file add to a shared pending chunk ([`Sink::pending`]); streaming
+/// formats hand whole chunks of their own ([`Sink::send`]).
+pub struct Sink<'a> {
+    pending: Chunk,
+    out: &'a mut dyn FnMut(ChunkResult) -> bool,
+    open: bool,
+}
+
+impl Sink<'_> {
+    /// The shared chunk that small records are added to.
+    pub fn pending(&mut self) -> &mut Chunk {
+        &mut self.pending
+    }
+
+    /// Hands over the pending chunk if it is full; false when the receiver is gone.
+    pub fn flush_if_full(&mut self) -> bool {
+        if self.pending.data.len() >= CHUNK_BYTES || self.pending.items.len() >= 4096 {
+            return self.flush();
+        }
+        self.open
+    }
+
+    /// Hands over the pending chunk if it holds anything; false when the receiver is gone.
+    pub fn flush(&mut self) -> bool {
+        if self.open && !self.pending.items.is_empty() {
+            self.open = (self.out)(Ok(std::mem::take(&mut self.pending)));
+        }
+        self.open
+    }
+
+    /// Hands over `chunk` (after the pending one); false when the receiver is gone.
+    pub fn send(&mut self, chunk: Chunk) -> bool {
+        if self.flush() {
+            self.open = (self.out)(Ok(chunk));
+        }
+        self.open
+    }
+
+    /// Reports that a source failed part-way, after the records read before the failure.
+    fn fail(&mut self, e: (Location, Problem)) {
+        if self.flush() {
+            self.open = (self.out)(Err(e));
+        }
+    }
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file as the user named it (`-` for standard input).
+    pub display: String,
+    /// The file to read (for `-`, nothing: standard input).
+    pub path: Option<PathBuf>,
+    /// How its records are read.
+    pub format: &'static dyn Format,
+    /// For a one-record file: the record id (path relative to the folder given).
+    pub name_id: Option<String>,
+    /// Where the decompressed bytes are kept for re-reading, when the input is compressed or stdin.
+    pub spool: Option<PathBuf>,
+}
+
+impl Source {
+    /// The file that holds the plain bytes at the offsets recorded for this source.
+    pub fn plain_path(&self) -> &Path {
+        self.spool
+            .as_deref()
+            .or(self.path.as_deref())
+            .expect("every source has a file or a spool")
+    }
+}
+
+/// Index of a [`Source`] in [`Corpus::sources`].
+pub type SourceId = u32;
+
+/// Where a record's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The source.
+    pub source: SourceId,
+    /// 1-based line (1 for a `.txt` record).
+    pub line: u64,
+    /// Byte offset in the plain (decompressed) bytes of the source.
+    pub offset: u64,
+    /// Length in bytes, without the line end.
+    pub len: u64,
+}
+
+/// A record as read, before parsing.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Where it is.
+    pub span: Span,
+    /// Start of its bytes in [`Chunk::data`] (unused when not stored).
+    pub start: usize,
+    /// What of it is in [`Chunk::data`].
+    pub stored: Stored,
+}
+
+/// What the reader kept of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// All of its bytes.
+    Whole,
+    /// Over `max_doc_bytes`, cut down (`--oversized truncate`): this many bytes holding its id and
+    /// the start of its text, as a JSON object for a JSONL record, the text's start for `.txt`.
+    Cut(usize),
+    /// Over `max_doc_bytes`, and not kept.
+    TooLarge,
+    /// Over `max_doc_bytes`, and cutting it down found this wrong with it.
+    Bad(Problem),
+}
+
+/// What the reader does with a record over `max_doc_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Oversized {
+    /// Report it as too large.
+    Reject,
+    /// Keep its id and the first `max_doc_bytes` bytes of its text, read from these fields.
+    Truncate {
+        /// The id field of JSONL records.
+        id_field: String,
+        /// The text field of JSONL records.
+        text_field: String,
+    },
+}
+
+/// The reader's policy for `oversized`, for records whose id and text are in these JSONL fields.
+pub fn oversized_policy(oversized: OnOversized, id_field: &str, text_field: &str) -> Oversized {
+    match oversized {
+        OnOversized::Reject => Oversized::Reject,
+        OnOversized::Truncate => Oversized::Truncate {
+            id_field: id_field.to_owned(),
+            text_field: text_field.to_owned(),
+        },
+    }
+}
+
+/// A run of whole records read together.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The bytes of the records (of oversized ones, what was kept).
+    pub data: Vec<u8>,
+    /// The records, in input order.
+    pub items: Vec<Item>,
+    /// Input bytes this chunk covers, for progress.
+    pub bytes_read: u64,
+    /// Seconds the reader thread spent on this chunk: reading, decompressing (and spooling) and
+    /// splitting lines, without the time it waited for the signing stage to take a chunk.
+    pub read_s: f64,
+}
+
+impl Chunk {
+    /// The bytes of `item` as stored (empty for an oversized record that was not kept).
+    pub fn bytes(&self, item: &Item) -> &[u8] {
+        match item.stored {
+            Stored::Whole => &self.data[item.start..item.start + item.span.len as usize],
+            Stored::Cut(len) => &self.data[item.start..item.start + len],
+            Stored::TooLarge | Stored::Bad(_) => &[],
+        }
+    }
+}
+
+/// What the reader thread sends: a chunk, or a source that failed part-way (the chunks before
+/// the failure have been sent).
+pub type ChunkResult = std::result::Result<Chunk, (Location, Problem)>;
+
+/// Adds a record to `chunk`: its location, where its bytes start in `chunk.data`, what of it is
+/// there.
+pub fn push_item(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, len: u64, start: usize, stored: Stored) {
+    chunk.items.push(Item {
+        span: Span {
+            source,
+            line,
+            offset,
+            len,
+        },
+        start,
+        stored,
+    });
+}
+
+/// The set of input files of a run.
+#[derive(Debug)]
+pub struct Corpus {
+    /// Every source, in reading order.
+    pub sources: Vec<Source>,
+    /// Files inside folders that were passed over (in no format storydup reads).
+    pub num_skipped_files: usize,
+}
+
+impl Corpus {
+    /// Expands `inputs` into sources. Compressed files and `-` get a spool file in `spool_dir`.
+    ///
+    /// # Errors
+    /// A path that does not exist or cannot be listed.
+    pub fn open(inputs: &[String], spool_dir: &Path) -> Result<Corpus> {
+        let mut corpus = Corpus {
+            sources: Vec::new(),
+            num_skipped_files: 0,
+        };
+        if inputs.is_empty() {
+            return Err(Error::Params {
+                field: "INPUT",
+                reason: "no input given; name a .jsonl file, a folder, or - for standard input".into(),
+            });
+        }
+        let mut spools = 0usize;
+        let mut add = |corpus: &mut Corpus, mut src: Source, needs_spool: bool| {
+            if needs_spool {
+                spools += 1;
+                src.spool = Some(spool_dir.join(format!("spool-{spools:05}.jsonl")));
+            }
+            corpus.sources.push(src);
+        };
+        for input in inputs {
+            if input == "-" {
+                let src = Source {
+                    display: "-".into(),
+                    path: None,
+                    format: &jsonl::Jsonl,
+                    name_id: None,
+                    spool: None,
+                };
+                add(&mut corpus, src, true);
+                continue;
+            }
+            let path = PathBuf::from(input);
+            let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if meta.is_dir() {
+                let mut files = Vec::new();
+                let mut seen = Vec::new();
+                walk::walk(&path, &path, &mut files, &mut seen)?;
+                for (rel, file) in files {
+                    let name = rel.to_ascii_lowercase();
+                    let Some(format) = FORMATS.iter().copied().find(|f| f.claims(&name)) else {
+                        corpus.num_skipped_files += 1;
+                        continue;
+                    };
+                    let needs_spool = format.needs_spool(&file, true)?;
+                    let src = Source {
+                        display: file.display().to_string(),
+                        path: Some(file),
+                        format,
+                        name_id: format.one_record_per_file().then_some(rel),
+                        spool: None,
+                    };
+                    add(&mut corpus, src, needs_spool);
+                }
+            } else {
+                let format = format_of_input(input);
+                let name_id = format.one_record_per_file().then(|| {
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                });
+                let needs_spool = format.needs_spool(&path, meta.is_file())?;
+                let src = Source {
+                    display: input.clone(),
+                    path: Some(path),
+                    format,
+                    name_id,
+                    spool: None,
+                };
+                add(&mut corpus, src, needs_spool);
+            }
+        }
+        Ok(corpus)
+    }
+
+    /// Total bytes of the input files as stored (compressed sizes for compressed files; 0 for
+    /// standard input), for a progress bar.
+    pub fn stored_bytes(&self) -> u64 {
+        self.sources
+            .iter()
+            .filter_map(|s| s.path.as_ref())
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Starts a reader thread over every source, in order; chunks arrive through the receiver.
+    /// At most a few chunks are in flight, so memory stays bounded however large the input.
+    pub fn read_chunks(&self, max_doc_bytes: usize, oversized: &Oversized) -> Receiver<ChunkResult> {
+        let (tx, rx) = sync_channel::<ChunkResult>(3);
+        let sources = self.sources.clone();
+        let limits = Limits {
+            max_doc_bytes,
+            oversized: oversized.clone(),
+        };
+        std::thread::spawn(move || {
+            let mut send = |chunk: ChunkResult| tx.send(chunk).is_ok();
+            let mut sink = Sink {
+                pending: Chunk::default(),
+                out: &mut send,
+                open: true,
+            };
+            for (idx, src) in sources.iter().enumerate() {
+                let busy = Instant::now();
+                let res = src.format.read(idx as SourceId, src, &limits, &mut sink);
+                if src.format.one_record_per_file() {
+                    sink.pending.read_s += busy.elapsed().as_secs_f64();
+                }
+                if let Err(e) = res {
+                    sink.fail(e);
+                }
+                if !sink.open {
+                    return;
+                }
+            }
+            sink.flush();
+        });
+        rx
+    }
+
+    /// The location of a span, for messages.
+    pub fn location(&self, span: &Span) -> Location {
+        Location {
+            path: self.sources[span.source as usize].display.clone(),
+            line: span.line,
+            byte_offset: span.offset,
+        }
+    }
+}
+
+/// A parsed record: its id and its text, borrowed from the input bytes where possible.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// The user's id.
+    pub key: Cow<'a, str>,
+    /// The text.
+    pub text: Cow<'a, str>,
+}
+
+/// Parses one record's bytes.
+///
+/// # Errors
+/// A [`Problem`] saying what is wrong: invalid UTF-8 (with the byte offset), malformed JSON
+/// (with the column), not an object, a missing or non-string field, an oversized record.
+pub fn parse<'a>(
+    src: &'a Source,
+    item: &Item,
+    bytes: &'a [u8],
+    id_field: &str,
+    text_field: &str,
+    max_doc_bytes: usize,
+) -> std::result::Result<Parsed<'a>, Problem> {
+    match &item.stored {
+        Stored::TooLarge => {
+            return Err(Problem::new(
+                "too_large",
+                format!(
+                    "record is {} bytes, over the limit of {max_doc_bytes} bytes; raise --max-doc-bytes to read it, or pass --oversized truncate to read its start",
+                    item.span.len
+                ),
+            ))
+        }
+        Stored::Bad(problem) => return Err(problem.clone()),
+        Stored::Whole | Stored::Cut(_) => {}
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Problem::new(
+            "invalid_utf8",
+            format!(
+                "invalid UTF-8 at byte {} of the record; re-encode the input as UTF-8",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let fields = Fields {
+        id: id_field,
+        text: text_field,
+    };
+    src.format.parse(src, text, &fields)
+}
+
+/// Random access to records by [`Span`], for the stages after signing.
+#[derive(Debug)]
+pub struct Reader<'c> {
+    corpus: &'c Corpus,
+    files: Vec<std::sync::OnceLock<std::result::Result<File, String>>>,
+}
+
+impl<'c> Reader<'c> {
+    /// A reader over `corpus` (files are opened on first use; `.txt` files on every use).
+    pub fn new(corpus: &'c Corpus) -> Reader<'c> {
+        Reader {
+            corpus,
+            files: (0..corpus.sources.len()).map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+
+    /// The bytes of the record at `span`.
+    ///
+    /// # Errors
+    /// The file changed or vanished since it was read.
+    pub fn bytes(&self, span: &Span) -> Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(span.len as usize);
+        self.blocks(span, span.len, |b| buf.extend_from_slice(b))?;
+        Ok(buf)
+    }
+
+    /// The first `len` bytes of the record at `span`, handed to `f` a block at a time, so that a
+    /// record of any size costs one block of memory.
+    ///
+    /// # Errors
+    /// The file changed or vanished since it was read.
+    pub fn blocks(&self, span: &Span, len: u64, mut f: impl FnMut(&[u8])) -> Result<()> {
+        const BLOCK: u64 = 1 << 20;
+        let src = &self.corpus.sources[span.source as usize];
+        let path = src.plain_path();
+        let io_err = |source: io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let opened;
+        let file = if src.format.one_record_per_file() {
+            opened = File::open(path).map_err(io_err)?;
+            &opened
+        } else {
+            let f = self.files[span.source as usize].get_or_init(|| File::open(path).map_err(|e| e.to_string()));
+            f.as_ref().map_err(|e| io_err(io::Error::other(e.clone())))?
+        };
+        let len = len.min(span.len);
+        let mut buf = vec![0u8; len.min(BLOCK) as usize];
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(BLOCK) as usize;
+            read_exact_at(file, &mut buf[..n], span.offset + done).map_err(io_err)?;
+            f(&buf[..n]);
+            done += n as u64;
+        }
+        Ok(())
+    }
+
+    /// The text of the record at `span`, parsed as in the first pass: a record over
+    /// `max_doc_bytes` (read under `--oversized truncate`) is cut down again as it was then.
+    ///
+    /// # Errors
+    /// The file changed since it was read.
+    pub fn text(&self, span: &Span, id_field: &str, text_field: &str, max_doc_bytes: usize) -> Result<String> {
+        let src = &self.corpus.sources[span.source as usize];
+        let (bytes, stored) = if span.len as usize <= max_doc_bytes {
+            (self.bytes(span)?, Stored::Whole)
+        } else {
+            let fields = Fields {
+                id: id_field,
+                text: text_field,
+            };
+            src.format
+                .cut(&|len, f| self.blocks(span, len, f), span.len, max_doc_bytes, &fields)?
+        };
+        let item = Item {
+            span: *span,
+            start: 0,
+            stored,
+        };
+        let parsed =
+            parse(src, &item, &bytes, id_field, text_field, max_doc_bytes).map_err(|problem| Error::Input {
+                at: self.corpus.location(span),
+                problem: Problem::new(
+                    "changed",
+                    format!("the input changed while storydup ran ({})", problem.message),
+                ),
+            })?;
+        Ok(parsed.text.into_owned())
+    }
+}
+
+/// Reads exactly `buf.len()` bytes at `offset` without moving a shared cursor, so that threads
+/// can read one open file at once.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Reads exactly `buf.len()` bytes at `offset` (Windows: `seek_read` may read less, so loop).
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
