@@ -80,7 +80,7 @@ fn banding(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("candidates", n), &sigs, |b, sigs| {
             b.iter(|| {
-                let p = candidates(sigs, &vec![1; n], 128, &bands);
+                let p = candidates(sigs, &vec![1; n], 128, &bands, 0);
                 assert_eq!(p.len(), n / 10);
                 black_box(p.len())
             })
@@ -111,7 +111,7 @@ fn clustering(c: &mut Criterion) {
     };
     c.bench_function("cluster/assemble_20k", |b| {
         b.iter(|| {
-            let cl = assemble(&members, &edges, &rule, |_, _| Similarity {
+            let cl = assemble(&members, &edges, &[], 0, &rule, |_, _| Similarity {
                 jaccard: 0.85,
                 containment: 0.9,
             });

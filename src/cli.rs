@@ -29,6 +29,8 @@ pub enum Command {
     /// Re-read a dedup output folder and its input: every input record must be in exactly one of
     /// kept, removed and rejected, kept records unchanged, and summary.json's counts right.
     Verify(VerifyArgs),
+    /// Build a saved index of records, to deduplicate later batches against it.
+    Index(IndexArgs),
     /// Print the default parameters as JSON.
     Params,
 }
@@ -79,6 +81,53 @@ pub struct DedupArgs {
     /// Output folder: kept.jsonl, removed.jsonl, clusters.jsonl, rejected.jsonl, summary.json.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Deduplicate against the saved index in this folder (made by `storydup index build`):
+    /// records of INPUT that duplicate indexed ones are removed, as one run over both would.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// Add this run's records to the index given with --against (atomically).
+    #[arg(long, requires = "against")]
+    pub update: bool,
+    /// The parameters of the run.
+    #[command(flatten)]
+    pub params: ParamArgs,
+}
+
+/// `storydup index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// What to do with an index.
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// The `index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Read, sign and cluster INPUT and save it as a new index, for `dedup --against`.
+    Build(IndexBuildArgs),
+}
+
+/// `storydup index build`.
+#[derive(Debug, Args)]
+pub struct IndexBuildArgs {
+    /// Input, as for `storydup dedup`.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// The index folder to create (it must not hold an index).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Also write the outputs of `storydup dedup` for INPUT into this folder.
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// The parameters (a run against the index must use the same).
+    #[command(flatten)]
+    pub params: ParamArgs,
+}
+
+/// The parameters of `dedup` and `index build`.
+#[derive(Debug, Args)]
+pub struct ParamArgs {
     /// Similarity at or above which two records are duplicates.
     #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
@@ -131,7 +180,7 @@ pub struct DedupArgs {
     pub threads: Option<usize>,
 }
 
-impl DedupArgs {
+impl ParamArgs {
     /// The run's parameters.
     pub fn params(&self) -> Params {
         Params {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, IndexArgs, IndexCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,14 +30,43 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let printer = printer::Printer::new(cli.quiet);
     match cli.command {
         Command::Dedup(args) => {
-            if let Some(n) = args.threads {
+            if let Some(n) = args.params.threads {
                 rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
             }
-            let params = args.params();
+            let params = args.params.params();
             let progress = printer.progress();
-            let summary = storydup::io::dedup::run(&args.inputs, &args.out, &params, &progress)?;
+            let summary = match &args.against {
+                None => storydup::io::dedup::run(&args.inputs, &args.out, &params, &progress)?,
+                Some(index) => {
+                    let (summary, updated) = storydup::io::index::dedup_against(
+                        &args.inputs,
+                        index,
+                        &args.out,
+                        &params,
+                        args.update,
+                        &progress,
+                    )?;
+                    if let Some(u) = updated {
+                        printer.index(&u);
+                    }
+                    summary
+                }
+            };
             progress.finish();
             printer.summary(&summary, &args.out);
+        }
+        Command::Index(IndexArgs {
+            command: IndexCommand::Build(args),
+        }) => {
+            if let Some(n) = args.params.threads {
+                rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
+            }
+            let params = args.params.params();
+            let progress = printer.progress();
+            let summary =
+                storydup::io::index::build(&args.inputs, &args.index, args.out.as_deref(), &params, &progress)?;
+            progress.finish();
+            printer.index(&summary);
         }
         Command::Stories(args) => {
             if let Some(n) = args.threads {

@@ -58,6 +58,26 @@ impl Printer {
 }
 
 impl Printer {
+    /// What an index build or update did, on one line of stderr.
+    pub fn index(&self, s: &storydup::io::index::IndexSummary) {
+        if self.quiet {
+            return;
+        }
+        eprintln!(
+            "storydup: index {} generation {}: {} records ({} added, {} rejected) in {:.1} MB ({:.0} bytes per record), {:.2} s",
+            s.index,
+            s.generation,
+            s.records,
+            s.added,
+            s.rejected,
+            s.bytes as f64 / 1e6,
+            s.bytes as f64 / s.records.max(1) as f64,
+            s.seconds
+        );
+    }
+}
+
+impl Printer {
     /// Runs `stories` and writes the report where and how the arguments say.
     pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
         use crate::cli::Format;

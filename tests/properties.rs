@@ -205,7 +205,7 @@ proptest! {
         let pairs: Vec<(u32, u32)> = edges.iter().map(|e| (e.a, e.b)).collect();
         // Pairs without an edge measure below the threshold.
         let below = Similarity { jaccard: 0.1, containment: 0.2 };
-        let clusters = assemble(&members, &edges, &rule, |a, b| {
+        let clusters = assemble(&members, &edges, &[], 0, &rule, |a, b| {
             assert!(a < b && !pairs.contains(&(a, b)), "measure is called for pairs without an edge only");
             below
         });

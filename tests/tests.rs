@@ -7,6 +7,7 @@ mod determinism_inputs;
 mod eval_cli;
 mod golden;
 mod hostile_inputs;
+mod index_cli;
 mod input_errors;
 mod input_formats;
 mod kill;

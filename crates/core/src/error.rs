@@ -79,6 +79,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A saved index cannot be used as it is: damaged, of another format, or built with other
+    /// parameters; the reason says what to do.
+    #[error("{path}: {reason}")]
+    Index {
+        /// The index folder or file.
+        path: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// The outputs failed a consistency check (a bug in storydup, never the user's input).
     #[error("internal check failed: {0}; please report this")]
     Internal(String),

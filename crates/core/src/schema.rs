@@ -61,6 +61,19 @@ pub struct RejectedLine {
     pub reason: String,
 }
 
+/// The saved index a run was deduplicated against (`dedup --against`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Against {
+    /// The index folder, as given.
+    pub index: String,
+    /// Its generation (one more with each `--update`).
+    pub generation: u64,
+    /// Records it held.
+    pub records: u64,
+    /// Whether this run's records were added to it (`--update`).
+    pub updated: bool,
+}
+
 /// Rounds a similarity to six decimals so that output is the same bytes on every platform.
 pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
@@ -219,6 +232,9 @@ pub struct Summary {
     pub lsh: LshSummary,
     /// Counts of the verification stage.
     pub verification: Stats,
+    /// The saved index this run was deduplicated against, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<Against>,
     /// Wall time per stage (varies between runs; every other field does not).
     pub timings_s: Timings,
     /// Peak resident memory of the process, in bytes (varies between runs).

@@ -137,6 +137,22 @@ impl Pending {
     }
 }
 
+/// Takes an exclusive lock on the folder `dir` itself, waiting for it, for as long as the returned
+/// file is open: writers of one folder (index updates) take turns. `None` where the folder cannot
+/// be opened or the platform has no `flock`.
+pub fn lock_folder(dir: &Path) -> Option<File> {
+    let folder = File::open(dir).ok()?;
+    matches!(flock::exclusive(&folder, true), Ok(true)).then_some(folder)
+}
+
+/// Syncs the folder itself, so that renames into it survive a crash (a no-op where folders cannot
+/// be opened).
+pub fn sync_folder(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 /// Commits `files` and then `summary`, after removing any previous summary, and syncs the folder.
 ///
 /// # Errors

@@ -12,10 +12,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use storydup_core::dedup::engine::SignNanos;
-use storydup_core::dedup::{Added, Cluster, Deduper, DocId, Observer, Removal, Signed, Signer, TextSource};
+use storydup_core::dedup::{Added, Cluster, Deduper, DocId, Observer, Outcome, Removal, Signed, Signer, TextSource};
 use storydup_core::error::{Error, Location, Problem, Result};
+use storydup_core::hash::hash_bytes;
 use storydup_core::params::{OnError, Params};
-use storydup_core::schema::{round6, ClusterLine, LshSummary, RejectedLine, RemovedLine, Summary, Timings};
+use storydup_core::schema::{round6, Against, ClusterLine, LshSummary, RejectedLine, RemovedLine, Summary, Timings};
 use storydup_core::shingle::Shingler;
 
 use crate::atomic::{commit_all, Output, Pending, Spool, TxtLine};
@@ -53,9 +54,10 @@ impl SignTimes {
     }
 }
 
-/// What signing makes of one record: its id and what the signer found, or why it cannot be used
-/// and its id when that could be read.
-pub type SignedRecord = std::result::Result<(String, Signed), (Option<String>, Problem)>;
+/// What signing makes of one record: its id, what the signer found and the XXH3 of its bytes as
+/// read (a saved index checks them when it re-reads the record), or why it cannot be used and its
+/// id when that could be read.
+pub type SignedRecord = std::result::Result<(String, Signed, u64), (Option<String>, Problem)>;
 
 /// Signs every record of `chunk` in parallel on the current rayon pool: parse, normalize,
 /// shingle and MinHash, each record's signature into its `num_perm` slots of `sigs` (which must
@@ -88,7 +90,7 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
                     let mut s = signer.sign(&parsed.text, shingler, sig, &mut nanos);
                     // Cut down by the reader (--oversized truncate) or the signer (--max-text-bytes).
                     s.truncated |= matches!(item.stored, Stored::Cut(_));
-                    Ok((parsed.key.into_owned(), s))
+                    Ok((parsed.key.into_owned(), s, hash_bytes(chunk.bytes(item), 0)))
                 }
             };
             (result, parse_ns, nanos)
@@ -115,45 +117,87 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
     (results, times)
 }
 
-/// Texts of a run's records, re-read by byte offset and parsed as in the first pass.
-struct FileTexts<'a> {
-    reader: Reader<'a>,
-    spans: &'a [Span],
-    params: &'a Params,
+/// Texts of a run's records, re-read by byte offset and parsed as in the first pass. Records
+/// `0..first` are someone else's (a saved index's); this source answers for `first..`.
+pub struct FileTexts<'a> {
+    /// Random access to the files.
+    pub reader: Reader<'a>,
+    /// Where each record is.
+    pub spans: &'a [Span],
+    /// The XXH3 of each record's bytes when it was read, to check that it did not change (a
+    /// saved index's records); `None`: the run's own, read moments ago.
+    pub hashes: Option<&'a [u64]>,
+    /// The run's parameters (fields, size limit).
+    pub params: &'a Params,
+}
+
+impl FileTexts<'_> {
+    /// The text of the record at position `i` of `spans`.
+    ///
+    /// # Errors
+    /// The file cannot be read, or the record changed since it was indexed.
+    pub fn text_at(&self, i: usize) -> Result<String> {
+        let p = self.params;
+        let span = &self.spans[i];
+        match self.hashes {
+            None => self.reader.text(span, &p.id_field, &p.text_field, p.max_doc_bytes),
+            Some(hashes) => {
+                let (bytes, stored) = self.reader.stored(span, &p.id_field, &p.text_field, p.max_doc_bytes)?;
+                if hash_bytes(&bytes, 0) != hashes[i] {
+                    let at = self.reader.location(span);
+                    return Err(Error::Index {
+                        path: at.path.clone(),
+                        reason: format!(
+                            "line {} changed since it was indexed, so it cannot be compared exactly; \
+                             restore the file as it was, or rebuild the index with storydup index build",
+                            at.line
+                        ),
+                    });
+                }
+                self.reader
+                    .parse_stored(span, &bytes, stored, &p.id_field, &p.text_field, p.max_doc_bytes)
+            }
+        }
+    }
 }
 
 impl TextSource for FileTexts<'_> {
     fn text(&self, doc: DocId) -> Result<Cow<'_, str>> {
-        let p = self.params;
-        self.reader
-            .text(&self.spans[doc.index()], &p.id_field, &p.text_field, p.max_doc_bytes)
-            .map(Cow::Owned)
+        self.text_at(doc.index()).map(Cow::Owned)
     }
 }
 
-/// Runs dedup over `inputs`, writing the outputs into `out_dir`.
+/// What the first pass read: where each stored record is, the XXH3 of its bytes, what was
+/// rejected, and counts.
+#[derive(Debug, Default)]
+pub struct Pass1 {
+    /// Where each record added to the engine is, in order.
+    pub spans: Vec<Span>,
+    /// The XXH3 of each one's bytes as read.
+    pub hashes: Vec<u64>,
+    /// Records that could not be used.
+    pub rejected: Vec<Rejection>,
+    /// Records read (stored and rejected).
+    pub input_records: u64,
+    /// Bytes read (decompressed).
+    pub input_bytes: u64,
+}
+
+/// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`.
 ///
 /// # Errors
-/// A bad record under `--on-error stop`, an unreadable input, an unwritable output folder.
-pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Observer) -> Result<Summary> {
-    let started = Instant::now();
-    let mut dedup = Deduper::new(params)?;
-    std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    // Removes what killed runs left in the folder, then spools under a lock (see atomic.rs).
-    let spool_dir = Spool::create(out_dir)?;
-    let corpus = Corpus::open(inputs, spool_dir.path())?;
-    let mut timings = Timings::default();
-
-    // Pass 1: read and sign.
+/// A bad record under `--on-error stop`, an unreadable input, the memory limit.
+pub fn read_and_sign(
+    corpus: &Corpus,
+    dedup: &mut Deduper,
+    observer: &dyn Observer,
+    timings: &mut Timings,
+) -> Result<Pass1> {
+    let params = dedup.params().clone();
+    let params = &params;
     observer.stage("reading and signing");
     observer.total_bytes(corpus.stored_bytes());
-    let mut spans: Vec<Span> = Vec::new();
-    let mut rejected: Vec<Rejection> = Vec::new();
-    let mut input_records = 0u64;
-    let mut input_bytes = 0u64;
+    let mut pass = Pass1::default();
     let t = Instant::now();
     let chunks = corpus.read_chunks(
         params.max_doc_bytes,
@@ -166,18 +210,18 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         let chunk = match chunk {
             Ok(c) => c,
             Err((at, problem)) => {
-                input_records += 1;
-                reject(params, &mut rejected, at, None, problem)?;
+                pass.input_records += 1;
+                reject(params, &mut pass.rejected, at, None, problem)?;
                 continue;
             }
         };
         observer.advance(chunk.bytes_read);
-        input_bytes += chunk.bytes_read;
+        pass.input_bytes += chunk.bytes_read;
         timings.thread.read += chunk.read_s;
         // Signatures go straight into one flat buffer per chunk: no allocation per record.
         let signing = Instant::now();
         let mut chunk_sigs = vec![u32::MAX; chunk.items.len() * params.num_perm];
-        let (signed, times) = sign_chunk(&corpus, &chunk, dedup.signer(), &mut chunk_sigs);
+        let (signed, times) = sign_chunk(corpus, &chunk, dedup.signer(), &mut chunk_sigs);
         timings.wall.sign += signing.elapsed().as_secs_f64();
         timings.thread.parse += times.parse;
         timings.thread.normalize += times.normalize;
@@ -185,43 +229,55 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         timings.thread.minhash += times.minhash;
         let storing = Instant::now();
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
-            input_records += 1;
+            pass.input_records += 1;
             let at = corpus.location(&item.span);
             match result {
-                Ok((key, s)) if s.num_shingles == 0 => {
+                Ok((key, s, _)) if s.num_shingles == 0 => {
                     let problem = Problem::new(
                         "empty",
                         "the text has no words (empty, or only punctuation and spaces); remove the record",
                     );
-                    reject(params, &mut rejected, at, Some(key), problem)?;
+                    reject(params, &mut pass.rejected, at, Some(key), problem)?;
                 }
-                Ok((key, s)) => match dedup.add(Some(&key), s, sig, &at)? {
-                    Added::Doc(_) => spans.push(item.span),
+                Ok((key, s, hash)) => match dedup.add(Some(&key), s, sig, &at)? {
+                    Added::Doc(_) => {
+                        pass.spans.push(item.span);
+                        pass.hashes.push(hash);
+                    }
                     Added::DuplicateId(first) => {
-                        let first_at = corpus.location(&spans[first.index()]);
+                        let first_at = match first.index().checked_sub(dedup.num_old()) {
+                            Some(i) => corpus.location(&pass.spans[i]).to_string(),
+                            None => format!("record {} of the index", first.0 + 1),
+                        };
                         let problem = Problem::new(
                             "duplicate_id",
                             format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
                         );
-                        reject(params, &mut rejected, at, Some(key), problem)?;
+                        reject(params, &mut pass.rejected, at, Some(key), problem)?;
                     }
                 },
-                Err((id, problem)) => reject(params, &mut rejected, at, id, problem)?,
+                Err((id, problem)) => reject(params, &mut pass.rejected, at, id, problem)?,
             }
         }
         timings.wall.ids += storing.elapsed().as_secs_f64();
     }
     timings.read_and_sign = t.elapsed().as_secs_f64();
+    Ok(pass)
+}
 
-    // Candidates, verification and clusters.
+/// Candidates, verification and clusters, with their timings.
+///
+/// # Errors
+/// `texts` could not give a text again.
+pub fn cluster<T: TextSource + ?Sized>(
+    dedup: &Deduper,
+    texts: &T,
+    observer: &dyn Observer,
+    timings: &mut Timings,
+) -> Result<Outcome> {
     observer.stage("verifying candidates");
     let t = Instant::now();
-    let texts = FileTexts {
-        reader: Reader::new(&corpus),
-        spans: &spans,
-        params,
-    };
-    let outcome = dedup.finish(&texts)?;
+    let outcome = dedup.finish(texts)?;
     let stats = outcome.stats;
     timings.lsh = outcome.lsh_s;
     timings.verify_and_cluster = t.elapsed().as_secs_f64() - outcome.lsh_s;
@@ -230,23 +286,75 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     timings.wall.verify_components = (timings.verify_and_cluster - stats.filter_s - stats.components_s).max(0.0);
     timings.thread.verify = stats.verify_thread_s;
     timings.thread.cluster = stats.cluster_thread_s;
+    Ok(outcome)
+}
 
-    // Write.
+/// Runs dedup over `inputs`, writing the outputs into `out_dir`.
+///
+/// # Errors
+/// A bad record under `--on-error stop`, an unreadable input, an unwritable output folder.
+pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Observer) -> Result<Summary> {
+    let started = Instant::now();
+    let mut dedup = Deduper::new(params)?;
+    let spool_dir = prepare_out(out_dir)?;
+    let corpus = Corpus::open(inputs, spool_dir.path())?;
+    let mut timings = Timings::default();
+    let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
+    let texts = FileTexts {
+        reader: Reader::new(&corpus),
+        spans: &pass.spans,
+        hashes: None,
+        params,
+    };
+    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
     observer.stage("writing outputs");
+    write_run(out_dir, &corpus, &dedup, &pass, &outcome, timings, started, None)
+}
+
+/// Creates `out_dir` if needed, removes what killed runs left there, and makes this run's
+/// spool folder in it (locked; see atomic.rs).
+///
+/// # Errors
+/// The folder cannot be created or written.
+pub fn prepare_out(out_dir: &Path) -> Result<Spool> {
+    std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    Spool::create(out_dir)
+}
+
+/// Writes the outputs of a run and its summary, atomically (summary.json last). Against a saved
+/// index, only this run's records (after the index's) are written; `against` describes the index.
+///
+/// # Errors
+/// An output cannot be written, or the counts do not add up (a bug).
+#[expect(clippy::too_many_arguments, reason = "the parts of a finished run, each used once")]
+pub fn write_run(
+    out_dir: &Path,
+    corpus: &Corpus,
+    dedup: &Deduper,
+    pass: &Pass1,
+    outcome: &Outcome,
+    mut timings: Timings,
+    started: Instant,
+    against: Option<Against>,
+) -> Result<Summary> {
+    let params = dedup.params();
     let t = Instant::now();
-    let (files, kept, removed) = write_outputs(out_dir, &corpus, &dedup, &spans, &outcome.clusters, &rejected)?;
+    let (files, kept, removed) = write_outputs(out_dir, corpus, dedup, &pass.spans, &outcome.clusters, &pass.rejected)?;
     timings.write = t.elapsed().as_secs_f64();
     timings.total = started.elapsed().as_secs_f64();
 
     let bands = outcome.bands;
     let summary = Summary {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        input: input_records,
+        input: pass.input_records,
         kept,
         removed,
-        rejected: rejected.len() as u64,
+        rejected: pass.rejected.len() as u64,
         clusters: outcome.clusters.len() as u64,
-        input_bytes,
+        input_bytes: pass.input_bytes,
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),
@@ -261,7 +369,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
                 .map(|(s, p)| (round6(s), round6(p)))
                 .collect(),
         },
-        verification: stats,
+        verification: outcome.stats,
+        against,
         timings_s: timings,
         peak_rss_bytes: peak_rss_bytes(),
     };
@@ -339,9 +448,12 @@ fn write_outputs(
     clusters: &[Cluster],
     rejected: &[Rejection],
 ) -> Result<(Vec<Pending>, u64, u64)> {
+    // Against a saved index, the engine's records 0..num_old are the index's: `spans` and the
+    // files written here are this run's own.
+    let first = dedup.num_old();
     let mut removed_flag = vec![false; spans.len()];
     for r in clusters.iter().flat_map(|c| &c.removals) {
-        removed_flag[r.doc as usize] = true;
+        removed_flag[r.doc as usize - first] = true;
     }
     let (removed_lines, cluster_lines) = output_lines(clusters, |d| dedup.id(DocId(d)));
     let mut removed = Output::create(out_dir, "removed.jsonl")?;
@@ -404,8 +516,8 @@ fn copy_kept(out: &mut Output, corpus: &Corpus, dedup: &Deduper, spans: &[Span],
                 failed = out.write(b).err();
             }
         };
-        let mut txt =
-            (src.format.kept_as() == KeptAs::IdAndText).then(|| TxtLine::begin(dedup.id(DocId(d as u32)), &mut write));
+        let id = dedup.id(DocId((dedup.num_old() + d) as u32));
+        let mut txt = (src.format.kept_as() == KeptAs::IdAndText).then(|| TxtLine::begin(id, &mut write));
         let mut left = span.len as usize;
         while left > 0 {
             let n = left.min(BLOCK);

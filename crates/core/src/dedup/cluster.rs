@@ -90,9 +90,15 @@ pub struct Cluster {
 /// The record kept is the first in input order, except that with containment a record contained
 /// in a longer member is never kept (the longer one is). `measure` is called for pairs without an
 /// edge, to state the similarity of a member with the kept record when it was not a candidate.
+///
+/// Against a saved index, records below `num_old` were clustered before: `links` joins each of
+/// them to the first record of its earlier cluster without being an edge, they get no removal
+/// (they were decided then), and a cluster of old records only is not returned.
 pub fn assemble(
     members: &[u32],
     edges: &[Edge],
+    links: &[(u32, u32)],
+    num_old: u32,
     rule: &Rule,
     mut measure: impl FnMut(u32, u32) -> Similarity,
 ) -> Vec<Cluster> {
@@ -100,6 +106,9 @@ pub fn assemble(
     let mut uf = UnionFind::new(members.len());
     for e in edges {
         uf.union(local(e.a), local(e.b));
+    }
+    for &(a, b) in links {
+        uf.union(local(a), local(b));
     }
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); members.len()];
     for (i, &d) in members.iter().enumerate() {
@@ -113,7 +122,12 @@ pub fn assemble(
         edges_of[root as usize].push(e);
     }
     let mut out = Vec::new();
-    for (root, group) in groups.into_iter().enumerate().filter(|(_, g)| g.len() >= 2) {
+    let has_new = |g: &[u32]| g.last().is_some_and(|&d| d >= num_old);
+    for (root, group) in groups
+        .into_iter()
+        .enumerate()
+        .filter(|(_, g)| g.len() >= 2 && has_new(g))
+    {
         let group_edges = std::mem::take(&mut edges_of[root]);
         let contained = |d: u32| {
             rule.containment
@@ -123,7 +137,7 @@ pub fn assemble(
         };
         let kept = group.iter().copied().find(|&d| !contained(d)).unwrap_or(group[0]);
         let mut removals = Vec::new();
-        for &d in group.iter().filter(|&&d| d != kept) {
+        for &d in group.iter().filter(|&&d| d != kept && d >= num_old) {
             let direct = group_edges
                 .iter()
                 .find(|e| (e.a == d && e.b == kept) || (e.b == d && e.a == kept))
@@ -192,7 +206,7 @@ mod tests {
             containment: false,
         };
         let edges = [edge(1, 2, 0.9, 0.95, 2), edge(2, 3, 0.85, 0.9, 3)];
-        let cl = assemble(&[1, 2, 3], &edges, &rule, |_, _| Similarity {
+        let cl = assemble(&[1, 2, 3], &edges, &[], 0, &rule, |_, _| Similarity {
             jaccard: 0.7,
             containment: 0.8,
         });
@@ -210,8 +224,30 @@ mod tests {
         };
         // 1 (short, first) is contained in 2.
         let edges = [edge(1, 2, 0.4, 0.95, 1)];
-        let cl = assemble(&[1, 2], &edges, &rule, |_, _| unreachable!());
+        let cl = assemble(&[1, 2], &edges, &[], 0, &rule, |_, _| unreachable!());
         assert_eq!(cl[0].kept, 2);
         assert_eq!(cl[0].removals[0].measure, Measure::Containment);
+    }
+
+    #[test]
+    fn old_records_join_their_earlier_cluster_and_get_no_removal() {
+        let rule = Rule {
+            threshold: 0.8,
+            containment: false,
+        };
+        // 0 and 2 were clustered before (root 0); new record 5 matches old record 2 only.
+        let edges = [edge(2, 5, 0.9, 0.95, 5)];
+        let cl = assemble(&[0, 2, 5], &edges, &[(0, 2)], 3, &rule, |_, _| Similarity {
+            jaccard: 0.7,
+            containment: 0.8,
+        });
+        assert_eq!(cl.len(), 1);
+        assert_eq!(cl[0].kept, 0);
+        assert_eq!(cl[0].members, vec![0, 2, 5]);
+        let r = &cl[0].removals;
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].doc, r[0].duplicate_of, r[0].matched), (5, 0, 2));
+        // A group of old records only is not returned.
+        assert!(assemble(&[0, 2], &[], &[(0, 2)], 3, &rule, |_, _| unreachable!()).is_empty());
     }
 }

@@ -19,12 +19,14 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::dedup::cluster::Cluster;
+use crate::dedup::index::Segment;
 use crate::dedup::lsh::{candidates, Bands};
 use crate::dedup::minhash::MinHasher;
-use crate::dedup::verify::{verify, Stats, Table};
+use crate::dedup::verify::{verify, Past, Stats, Table};
 use crate::error::{Error, Result};
 use crate::hash::hash_bytes;
 use crate::params::Params;
+use crate::sets::UnionFind;
 use crate::shingle::Shingler;
 
 /// A record's place in input order, from 0: what every stage after signing calls it.
@@ -183,6 +185,10 @@ pub struct Deduper {
     num_truncated: u64,
     /// Bytes held, as [`Params::bytes_per_record`] counts them.
     held: u64,
+    /// Records `0..num_old` come from a saved index: clustered before, decided before.
+    num_old: u32,
+    /// For each of them, the first record of its cluster.
+    roots: Vec<u32>,
 }
 
 impl Deduper {
@@ -199,7 +205,103 @@ impl Deduper {
             num_empty: 0,
             num_truncated: 0,
             held: 0,
+            num_old: 0,
+            roots: Vec::new(),
         })
+    }
+
+    /// An engine that holds the records of a saved index, `segments` in order, with the clusters
+    /// they were put in; records pushed next are deduplicated against them.
+    ///
+    /// # Errors
+    /// The segments do not fit together (numbering, signature size, a repeated id), or holding
+    /// them would pass `max_memory`.
+    pub fn with_past<'s>(params: &Params, segments: impl IntoIterator<Item = &'s Segment>) -> Result<Deduper> {
+        let mut d = Deduper::new(params)?;
+        let mut uf = UnionFind::new(0);
+        let damaged = |why: String| Error::Index {
+            path: "index".into(),
+            reason: format!("damaged ({why}); rebuild the index with storydup index build"),
+        };
+        for seg in segments {
+            if seg.first as usize != d.len() {
+                return Err(damaged(format!(
+                    "a segment starts at record {}, not {}",
+                    seg.first,
+                    d.len()
+                )));
+            }
+            if seg.num_perm as usize != params.num_perm {
+                return Err(damaged(format!("a segment has {} slots per signature", seg.num_perm)));
+            }
+            uf.grow(d.len() + seg.len());
+            let n = params.num_perm;
+            for i in 0..seg.len() {
+                let signed = Signed {
+                    num_shingles: seg.sizes[i],
+                    truncated: false,
+                };
+                let at = format!("record {} of the index", d.len() + 1);
+                if let Added::DuplicateId(first) =
+                    d.add(Some(&seg.ids[i]), signed, &seg.sigs[i * n..(i + 1) * n], &at)?
+                {
+                    return Err(damaged(format!(
+                        "id \"{}\" is held twice (records {} and {})",
+                        seg.ids[i],
+                        first.0 + 1,
+                        d.len() + 1
+                    )));
+                }
+                uf.union(seg.first + i as u32, seg.roots[i]);
+            }
+            for &(x, y) in &seg.merges {
+                uf.union(x, y);
+            }
+        }
+        d.num_old = d.len() as u32;
+        d.roots = (0..d.num_old).map(|r| uf.find(r)).collect();
+        d.num_empty = 0;
+        d.num_truncated = 0;
+        Ok(d)
+    }
+
+    /// Records that come from a saved index.
+    pub fn num_old(&self) -> usize {
+        self.num_old as usize
+    }
+
+    /// The records added since the index was loaded (all of them for a new index), as a segment
+    /// to save: with the clusters `outcome` put them in, the earlier clusters it joined, and the
+    /// caller's `locators` (`locator_bytes` per new record, in order).
+    pub fn new_segment(&self, outcome: &Outcome, locator_bytes: u32, locators: Vec<u8>) -> Segment {
+        let (first, n) = (self.num_old as usize, self.len());
+        debug_assert_eq!(locators.len(), (n - first) * locator_bytes as usize);
+        let mut roots: Vec<u32> = (first as u32..n as u32).collect();
+        let mut merges = Vec::new();
+        for c in &outcome.clusters {
+            let root = c.members[0];
+            for &m in &c.members {
+                if m as usize >= first {
+                    roots[m as usize - first] = root;
+                } else if self.roots[m as usize] != root {
+                    merges.push((self.roots[m as usize], root));
+                }
+            }
+        }
+        merges.sort_unstable();
+        merges.dedup();
+        let np = self.signer.params.num_perm;
+        Segment {
+            first: first as u32,
+            num_perm: np as u32,
+            locator_bytes,
+            ids: (first..n).map(|d| self.ids.get(d as u32).to_string()).collect(),
+            sizes: self.sizes[first..].to_vec(),
+            sigs: self.sigs[first * np..].to_vec(),
+            roots,
+            locators,
+            merges,
+        }
     }
 
     /// The signer, for callers that sign in their own parallel loop.
@@ -350,14 +452,19 @@ impl Deduper {
         let params = &self.signer.params;
         let bands = self.bands();
         let t = Instant::now();
-        let pairs = candidates(&self.sigs, &self.sizes, params.num_perm, &bands);
+        // Against an index, only pairs with a new record: the others were verified before.
+        let pairs = candidates(&self.sigs, &self.sizes, params.num_perm, &bands, self.num_old);
         let lsh_s = t.elapsed().as_secs_f64();
         let table = Table {
             sigs: &self.sigs,
             sizes: &self.sizes,
             num_perm: params.num_perm,
         };
-        let (clusters, stats) = verify(&pairs, &table, texts, params)?;
+        let past = (self.num_old > 0).then_some(Past {
+            num_old: self.num_old,
+            roots: &self.roots,
+        });
+        let (clusters, stats) = verify(&pairs, &table, texts, params, past)?;
         Ok(Outcome {
             clusters,
             stats,
@@ -477,5 +584,87 @@ mod tests {
         assert_eq!(added[0], Added::Doc(DocId(0)));
         assert_eq!(added[1], Added::DuplicateId(DocId(0)));
         assert_eq!(d.find("a"), Some(DocId(0)));
+    }
+
+    /// Texts in which some repeat others with a small edit, some chain (A~B, B~C).
+    fn corpus() -> Vec<String> {
+        let words: Vec<String> = (0..400).map(|i| format!("w{}", crate::hash::mix64(i) % 5000)).collect();
+        let doc = |start: usize, edit: Option<usize>| {
+            let mut w: Vec<String> = words[start..start + 60].to_vec();
+            if let Some(e) = edit {
+                w[e] = "changed".into();
+            }
+            w.join(" ")
+        };
+        vec![
+            doc(0, None),
+            doc(100, None),
+            doc(0, Some(30)),
+            doc(200, None),
+            doc(100, Some(5)),
+            doc(0, Some(50)),
+            doc(300, None),
+            doc(200, Some(59)),
+            doc(100, Some(40)),
+            String::new(),
+        ]
+    }
+
+    /// A decision without its cluster number (numbers are per run).
+    fn fate(d: &Decision) -> (Option<u32>, Option<u32>, String) {
+        match d {
+            Decision::Kept { cluster } => (None, None, format!("kept {}", cluster.is_some())),
+            Decision::Removed {
+                duplicate_of,
+                matched,
+                similarity,
+                measure,
+                ..
+            } => (
+                Some(duplicate_of.0),
+                Some(matched.0),
+                format!("{similarity} {measure:?}"),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_batch_against_a_saved_index_gets_the_decisions_of_one_full_run() {
+        let params = Params::default();
+        let texts = corpus();
+        let ids: Vec<String> = (0..texts.len()).map(|i| format!("r{i}")).collect();
+        let batch = |r: std::ops::Range<usize>| -> Vec<(Option<&str>, &str)> {
+            r.map(|i| (Some(ids[i].as_str()), texts[i].as_str())).collect()
+        };
+        let mut full = Deduper::new(&params).unwrap();
+        full.push(&batch(0..texts.len())).unwrap();
+        let full_out = full.finish(texts.as_slice()).unwrap().decisions(texts.len());
+
+        // Batch 1 indexed, saved as a segment and loaded again; then batch 2 against it.
+        let mut first = Deduper::new(&params).unwrap();
+        first.push(&batch(0..4)).unwrap();
+        let out1 = first.finish(texts.as_slice()).unwrap();
+        let seg = Segment::decode(&first.new_segment(&out1, 0, Vec::new()).encode(), "seg").unwrap();
+        let mut second = Deduper::with_past(&params, [&seg]).unwrap();
+        assert_eq!(second.num_old(), 4);
+        second.push(&batch(4..7)).unwrap();
+        let out2 = second.finish(texts.as_slice()).unwrap();
+        let seg2 = second.new_segment(&out2, 0, Vec::new());
+        let fates = |d: &[Decision]| d.iter().map(fate).collect::<Vec<_>>();
+        assert_eq!(fates(&out2.decisions(7)[4..7]), fates(&full_out[4..7]));
+        // And a third batch against both segments.
+        let mut third = Deduper::with_past(&params, [&seg, &seg2]).unwrap();
+        third.push(&batch(7..texts.len())).unwrap();
+        let out3 = third.finish(texts.as_slice()).unwrap();
+        assert_eq!(fates(&out3.decisions(texts.len())[7..]), fates(&full_out[7..]));
+        assert!(
+            full_out
+                .iter()
+                .filter(|d| matches!(d, Decision::Removed { .. }))
+                .count()
+                >= 5
+        );
+        // An id already in the index is found.
+        assert_eq!(third.find("r2"), Some(DocId(2)));
     }
 }

@@ -87,13 +87,14 @@ impl Bands {
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from signatures stored
 /// one after another in `sigs` (`num_perm` slots each). Records whose size in `sizes` is 0 (no
-/// words) are never candidates: empty texts duplicate nothing.
+/// words) are never candidates: empty texts duplicate nothing. Only pairs whose second record is
+/// at least `first_new` are returned (0: all), for a batch run against a saved index.
 ///
 /// A bucket of more than [`MAX_BUCKET_ALL_PAIRS`] records (thousands of copies of one text, or
 /// a boilerplate page) would give a quadratic number of pairs; it emits each member paired with
 /// the bucket's first member and with its successor instead, which keeps the bucket connected
 /// for clustering at linear cost.
-pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands) -> Vec<(u32, u32)> {
+pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
     let n = sigs.len() / num_perm;
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
         .into_par_iter()
@@ -116,17 +117,23 @@ pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands) -
                     j += 1;
                 }
                 let run = &keys[i..j];
+                // Members are in record order within a run, so (x, y) has x < y.
+                let mut pair = |a: u32, b: u32| {
+                    if b >= first_new {
+                        out.push((a, b));
+                    }
+                };
                 if run.len() <= MAX_BUCKET_ALL_PAIRS {
                     for x in 0..run.len() {
                         for y in x + 1..run.len() {
-                            out.push((run[x].1, run[y].1));
+                            pair(run[x].1, run[y].1);
                         }
                     }
                 } else {
                     for x in 1..run.len() {
-                        out.push((run[0].1, run[x].1));
+                        pair(run[0].1, run[x].1);
                         if x + 1 < run.len() {
-                            out.push((run[x].1, run[x + 1].1));
+                            pair(run[x].1, run[x + 1].1);
                         }
                     }
                 }
@@ -160,8 +167,10 @@ mod tests {
             rows: 4,
             target: 0.8,
         };
-        assert_eq!(candidates(&sigs, &[1, 1, 1], 8, &b), vec![(0, 2)]);
-        assert_eq!(candidates(&sigs, &[1, 1, 0], 8, &b), vec![]);
+        assert_eq!(candidates(&sigs, &[1, 1, 1], 8, &b, 0), vec![(0, 2)]);
+        assert_eq!(candidates(&sigs, &[1, 1, 0], 8, &b, 0), vec![]);
+        assert_eq!(candidates(&sigs, &[1, 1, 1], 8, &b, 3), vec![]);
+        assert_eq!(candidates(&sigs, &[1, 1, 1], 8, &b, 2), vec![(0, 2)]);
     }
 
     #[test]
@@ -177,6 +186,7 @@ mod tests {
                 rows: 4,
                 target: 0.8,
             },
+            0,
         );
         assert!(pairs.len() < 2 * n);
         let mut uf = crate::sets::UnionFind::new(n);

@@ -7,6 +7,10 @@
 
 use crate::hash::SplitMix64;
 
+/// Version of the signature format: normalization, shingle hashing and the permutation family.
+/// Saved indexes record it; bump it whenever a text's signature changes.
+pub const SIGNATURE_VERSION: u32 = 1;
+
 /// The permutations of one run.
 #[derive(Debug, Clone)]
 pub struct MinHasher {

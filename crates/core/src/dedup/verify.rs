@@ -37,8 +37,19 @@ impl Table<'_> {
     }
 }
 
-/// A connected component of the candidate graph: its members (sorted) and its pairs.
-type Component = (Vec<u32>, Vec<(u32, u32)>);
+/// A connected component of the candidate graph: its members (sorted), its pairs, and the links
+/// of its old records to their earlier clusters (see [`Past`]).
+type Component = (Vec<u32>, Vec<(u32, u32)>, Vec<(u32, u32)>);
+
+/// Records clustered in an earlier run (a saved index): records `0..num_old`, and for each the
+/// first record of its cluster then (itself when it had no duplicate).
+#[derive(Debug, Clone, Copy)]
+pub struct Past<'a> {
+    /// Records clustered before.
+    pub num_old: u32,
+    /// The first record of each one's cluster.
+    pub roots: &'a [u32],
+}
 
 /// What one component gives: its clusters, its number of edges, and the seconds spent measuring
 /// its pairs and clustering them.
@@ -99,11 +110,15 @@ pub fn containment_from_jaccard(j: f64, size_a: u32, size_b: u32) -> f64 {
 ///
 /// # Errors
 /// `texts` could not give a text again (an input file changed or vanished between the passes).
+///
+/// With a [`Past`], `pairs` must each hold a new record (`b >= num_old`); old records join their
+/// earlier clusters, and only clusters with a new record are returned.
 pub fn verify<T: TextSource + ?Sized>(
     pairs: &[(u32, u32)],
     table: &Table<'_>,
     texts: &T,
     params: &Params,
+    past: Option<Past<'_>>,
 ) -> Result<(Vec<Cluster>, Stats)> {
     let rule = Rule {
         threshold: params.threshold,
@@ -128,23 +143,39 @@ pub fn verify<T: TextSource + ?Sized>(
     };
     let t = Instant::now();
 
-    // Connected components, each a sorted member list with its pairs.
+    // Connected components, each a sorted member list with its pairs; an old record brings the
+    // first record of its earlier cluster along.
     let n = table.sizes.len();
+    let num_old = past.map_or(0, |p| p.num_old);
+    let root_of = |d: u32| past.filter(|p| d < p.num_old).map(|p| p.roots[d as usize]);
     let mut uf = UnionFind::new(n);
     for &(a, b) in &filtered {
         uf.union(a, b);
     }
+    let mut links: Vec<(u32, u32)> = filtered
+        .iter()
+        .flat_map(|&(a, b)| [a, b])
+        .filter_map(|d| root_of(d).filter(|&r| r != d).map(|r| (r, d)))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    for &(r, d) in &links {
+        uf.union(r, d);
+    }
     let mut members: Vec<(u32, u32)> = filtered
         .iter()
         .flat_map(|&(a, b)| [a, b])
+        .chain(links.iter().map(|l| l.0))
         .map(|d| (uf.find(d), d))
         .collect();
     members.sort_unstable();
     members.dedup();
     let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (uf.find(a), a, b)).collect();
     edges_by_root.sort_unstable();
+    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (uf.find(r), r, d)).collect();
+    links_by_root.sort_unstable();
     let mut components: Vec<Component> = Vec::new();
-    let (mut i, mut j) = (0, 0);
+    let (mut i, mut j, mut k) = (0, 0, 0);
     while i < members.len() {
         let root = members[i].0;
         let mut m = Vec::new();
@@ -157,7 +188,12 @@ pub fn verify<T: TextSource + ?Sized>(
             p.push((edges_by_root[j].1, edges_by_root[j].2));
             j += 1;
         }
-        components.push((m, p));
+        let mut l = Vec::new();
+        while k < links_by_root.len() && links_by_root[k].0 == root {
+            l.push((links_by_root[k].1, links_by_root[k].2));
+            k += 1;
+        }
+        components.push((m, p, l));
     }
     stats.components = components.len();
     stats.components_s = t.elapsed().as_secs_f64();
@@ -167,7 +203,7 @@ pub fn verify<T: TextSource + ?Sized>(
 
     let results: Vec<Result<Verified>> = components
         .par_iter()
-        .map_init(Shingler::default, |shingler, (m, p)| {
+        .map_init(Shingler::default, |shingler, (m, p, l)| {
             let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
             let measure = |a: u32, b: u32| -> Similarity {
                 match params.verify {
@@ -199,7 +235,7 @@ pub fn verify<T: TextSource + ?Sized>(
             let t = Instant::now();
             let edges = best_containment_only(edges, &rule);
             let n_edges = edges.len();
-            let clusters = assemble(m, &edges, &rule, measure);
+            let clusters = assemble(m, &edges, l, num_old, &rule, measure);
             if let Some(e) = sets.borrow_mut().error.take() {
                 return Err(e);
             }

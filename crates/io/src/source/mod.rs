@@ -582,31 +582,66 @@ impl<'c> Reader<'c> {
     /// # Errors
     /// The file changed since it was read.
     pub fn text(&self, span: &Span, id_field: &str, text_field: &str, max_doc_bytes: usize) -> Result<String> {
+        let (bytes, stored) = self.stored(span, id_field, text_field, max_doc_bytes)?;
+        self.parse_stored(span, &bytes, stored, id_field, text_field, max_doc_bytes)
+    }
+
+    /// The bytes of the record at `span` as the first pass kept them (cut down again if it was
+    /// over `max_doc_bytes`).
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn stored(
+        &self,
+        span: &Span,
+        id_field: &str,
+        text_field: &str,
+        max_doc_bytes: usize,
+    ) -> Result<(Vec<u8>, Stored)> {
         let src = &self.corpus.sources[span.source as usize];
-        let (bytes, stored) = if span.len as usize <= max_doc_bytes {
-            (self.bytes(span)?, Stored::Whole)
-        } else {
-            let fields = Fields {
-                id: id_field,
-                text: text_field,
-            };
-            src.format
-                .cut(&|len, f| self.blocks(span, len, f), span.len, max_doc_bytes, &fields)?
+        if span.len as usize <= max_doc_bytes {
+            return Ok((self.bytes(span)?, Stored::Whole));
+        }
+        let fields = Fields {
+            id: id_field,
+            text: text_field,
         };
+        src.format
+            .cut(&|len, f| self.blocks(span, len, f), span.len, max_doc_bytes, &fields)
+    }
+
+    /// The text of a record from the bytes [`Reader::stored`] gave.
+    ///
+    /// # Errors
+    /// The record no longer parses: the file changed since it was read.
+    pub fn parse_stored(
+        &self,
+        span: &Span,
+        bytes: &[u8],
+        stored: Stored,
+        id_field: &str,
+        text_field: &str,
+        max_doc_bytes: usize,
+    ) -> Result<String> {
+        let src = &self.corpus.sources[span.source as usize];
         let item = Item {
             span: *span,
             start: 0,
             stored,
         };
-        let parsed =
-            parse(src, &item, &bytes, id_field, text_field, max_doc_bytes).map_err(|problem| Error::Input {
-                at: self.corpus.location(span),
-                problem: Problem::new(
-                    "changed",
-                    format!("the input changed while storydup ran ({})", problem.message),
-                ),
-            })?;
+        let parsed = parse(src, &item, bytes, id_field, text_field, max_doc_bytes).map_err(|problem| Error::Input {
+            at: self.corpus.location(span),
+            problem: Problem::new(
+                "changed",
+                format!("the input changed while storydup ran ({})", problem.message),
+            ),
+        })?;
         Ok(parsed.text.into_owned())
+    }
+
+    /// Where `span` is, for messages.
+    pub fn location(&self, span: &Span) -> Location {
+        self.corpus.location(span)
     }
 }
 
