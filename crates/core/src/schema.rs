@@ -96,6 +96,8 @@ pub struct Timings {
     pub verify_and_cluster: f64,
     /// Wall: writing the outputs (pass 2 over the input).
     pub write: f64,
+    /// Wall: loading a saved index (`dedup --against`; 0 otherwise).
+    pub index_load: f64,
     /// Wall: the whole run.
     pub total: f64,
     /// Wall-clock parts of the stages above.
@@ -157,6 +159,7 @@ impl Timings {
             ("normalize", t.normalize, true),
             ("shingle", t.shingle, true),
             ("minhash", t.minhash, true),
+            ("index load", self.index_load, false),
             ("input wait", w.input_wait, false),
             ("ids", w.ids, false),
             ("lsh", self.lsh, false),

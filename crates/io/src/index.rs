@@ -448,9 +448,14 @@ pub fn dedup_against(
         ));
     }
     let mut dedup = Deduper::with_past(params, &index.segments)?;
+    // Loading: reading and checking the files, and holding the records in the engine.
+    let index_load = started.elapsed().as_secs_f64();
     let spool = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool.path())?;
-    let mut timings = Timings::default();
+    let mut timings = Timings {
+        index_load,
+        ..Timings::default()
+    };
     let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
     let old_sources = index.sources()?;
     let old_corpus = Corpus {
