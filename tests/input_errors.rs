@@ -471,8 +471,8 @@ fn a_1_gb_line_is_truncated_when_asked_without_holding_it() {
 #[test]
 fn a_run_over_max_memory_stops_early_with_a_message_and_no_outputs() {
     let env = Env::new();
-    // 2,000 records of 827 bytes each (at 128 permutations) are 1.6 MiB: over a 1 MiB limit.
-    let lines: String = (0..2000)
+    // 4,000 records of about 376 bytes each (at 128 permutations) are 1.4 MiB: over a 1 MiB limit.
+    let lines: String = (0..4000)
         .map(|i| format!("{{\"id\":\"r{i:07}\",\"text\":\"record number {i} of a long list\"}}\n"))
         .collect();
     let input = env.write("many.jsonl", lines);

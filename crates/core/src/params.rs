@@ -146,12 +146,13 @@ impl Default for Params {
 }
 
 impl Params {
-    /// Bytes held per record besides its id, at these parameters: the signature (4 × `num_perm`),
-    /// the LSH band keys while candidates are found, the location, the shingle count and the
-    /// id table entry. Measured: 756 bytes per record at 128 permutations with 11-byte ids on 10
-    /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
+    /// Bytes held per record besides its id, at these parameters: the stored signature (2 ×
+    /// `num_perm`: 16-bit slots), the LSH band keys of the bands being sorted (16 bytes each, two
+    /// bands at a time on two threads), the location (32), the shingle count, the id's place in
+    /// the id arena and its entry in the id table. Checked against the 10-million-record run
+    /// (scripts/ten_million.sh, results/).
     pub fn bytes_per_record(&self) -> u64 {
-        self.num_perm as u64 * 6 + 48
+        self.num_perm as u64 * 2 + 112
     }
 
     /// The part of `text` that is compared: all of it, or its first `max_text_bytes` bytes, cut

@@ -173,7 +173,7 @@ impl TextSource for FileTexts<'_> {
 pub struct Pass1 {
     /// Where each record added to the engine is, in order.
     pub spans: Vec<Span>,
-    /// The XXH3 of each one's bytes as read.
+    /// The XXH3 of each one's bytes as read (when kept for a saved index).
     pub hashes: Vec<u64>,
     /// Records that could not be used.
     pub rejected: Vec<Rejection>,
@@ -183,13 +183,15 @@ pub struct Pass1 {
     pub input_bytes: u64,
 }
 
-/// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`.
+/// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`. With `keep_hashes`
+/// (a saved index is made) the XXH3 of each record's bytes is kept too.
 ///
 /// # Errors
 /// A bad record under `--on-error stop`, an unreadable input, the memory limit.
 pub fn read_and_sign(
     corpus: &Corpus,
     dedup: &mut Deduper,
+    keep_hashes: bool,
     observer: &dyn Observer,
     timings: &mut Timings,
 ) -> Result<Pass1> {
@@ -242,7 +244,9 @@ pub fn read_and_sign(
                 Ok((key, s, hash)) => match dedup.add(Some(&key), s, sig, &at)? {
                     Added::Doc(_) => {
                         pass.spans.push(item.span);
-                        pass.hashes.push(hash);
+                        if keep_hashes {
+                            pass.hashes.push(hash);
+                        }
                     }
                     Added::DuplicateId(first) => {
                         let first_at = match first.index().checked_sub(dedup.num_old()) {
@@ -299,7 +303,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let spool_dir = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool_dir.path())?;
     let mut timings = Timings::default();
-    let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
+    let pass = read_and_sign(&corpus, &mut dedup, false, observer, &mut timings)?;
     let texts = FileTexts {
         reader: Reader::new(&corpus),
         spans: &pass.spans,

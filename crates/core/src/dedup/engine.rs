@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::dedup::cluster::Cluster;
 use crate::dedup::index::Segment;
 use crate::dedup::lsh::{candidates, Bands};
-use crate::dedup::minhash::MinHasher;
+use crate::dedup::minhash::{compact, MinHasher, Slot};
 use crate::dedup::verify::{verify, Past, Stats, Table};
 use crate::error::{Error, Result};
 use crate::hash::hash_bytes;
@@ -178,7 +178,8 @@ pub struct Deduper {
     signer: Signer,
     ids: Ids,
     sizes: Vec<u32>,
-    sigs: Vec<u32>,
+    /// Signatures as stored ([`Slot`]s), `num_perm` per record.
+    sigs: Vec<Slot>,
     /// Records without words: kept, never matched.
     num_empty: u64,
     /// Records compared on the start of their text only.
@@ -211,18 +212,20 @@ impl Deduper {
     }
 
     /// An engine that holds the records of a saved index, `segments` in order, with the clusters
-    /// they were put in; records pushed next are deduplicated against them.
+    /// they were put in; records pushed next are deduplicated against them. The segments are
+    /// consumed (their signatures move in; nothing is held twice).
     ///
     /// # Errors
     /// The segments do not fit together (numbering, signature size, a repeated id), or holding
     /// them would pass `max_memory`.
-    pub fn with_past<'s>(params: &Params, segments: impl IntoIterator<Item = &'s Segment>) -> Result<Deduper> {
+    pub fn with_past(params: &Params, segments: Vec<Segment>) -> Result<Deduper> {
         let mut d = Deduper::new(params)?;
-        let mut uf = UnionFind::new(0);
         let damaged = |why: String| Error::Index {
             path: "index".into(),
             reason: format!("damaged ({why}); rebuild the index with storydup index build"),
         };
+        let total: usize = segments.iter().map(Segment::len).sum();
+        let mut uf = UnionFind::new(total);
         for seg in segments {
             if seg.first as usize != d.len() {
                 return Err(damaged(format!(
@@ -231,28 +234,38 @@ impl Deduper {
                     d.len()
                 )));
             }
-            if seg.num_perm as usize != params.num_perm {
+            if seg.num_perm as usize != params.num_perm || seg.sigs.len() != seg.len() * params.num_perm {
                 return Err(damaged(format!("a segment has {} slots per signature", seg.num_perm)));
             }
-            uf.grow(d.len() + seg.len());
-            let n = params.num_perm;
-            for i in 0..seg.len() {
-                let signed = Signed {
-                    num_shingles: seg.sizes[i],
-                    truncated: false,
-                };
-                let at = format!("record {} of the index", d.len() + 1);
-                if let Added::DuplicateId(first) =
-                    d.add(Some(&seg.ids[i]), signed, &seg.sigs[i * n..(i + 1) * n], &at)?
-                {
+            let ids_bytes: u64 = seg.ids.iter().map(|i| i.len() as u64).sum();
+            let cost = params.bytes_per_record() * seg.len() as u64 + ids_bytes;
+            if let Some(limit) = params.max_memory.filter(|&l| d.held + cost > l) {
+                return Err(Error::Params {
+                    field: "max-memory",
+                    reason: format!(
+                        "the index's {total} records need about {} MiB, over the limit of {} MiB; raise --max-memory",
+                        (d.held + cost) >> 20,
+                        limit >> 20
+                    ),
+                });
+            }
+            d.held += cost;
+            for (i, id) in seg.ids.iter().enumerate() {
+                if let Some(first) = d.find(id) {
                     return Err(damaged(format!(
-                        "id \"{}\" is held twice (records {} and {})",
-                        seg.ids[i],
+                        "id \"{id}\" is held twice (records {} and {})",
                         first.0 + 1,
                         d.len() + 1
                     )));
                 }
+                d.ids.push(Some(id));
                 uf.union(seg.first + i as u32, seg.roots[i]);
+                d.sizes.push(seg.sizes[i]);
+            }
+            if d.sigs.is_empty() {
+                d.sigs = seg.sigs;
+            } else {
+                d.sigs.extend_from_slice(&seg.sigs);
             }
             for &(x, y) in &seg.merges {
                 uf.union(x, y);
@@ -260,8 +273,6 @@ impl Deduper {
         }
         d.num_old = d.len() as u32;
         d.roots = (0..d.num_old).map(|r| uf.find(r)).collect();
-        d.num_empty = 0;
-        d.num_truncated = 0;
         Ok(d)
     }
 
@@ -344,8 +355,8 @@ impl Deduper {
         self.ids.find(id, hash_bytes(id.as_bytes(), 0)).map(DocId)
     }
 
-    /// The signature of `doc`.
-    pub fn signature(&self, doc: DocId) -> &[u32] {
+    /// The signature of `doc`, as stored (see [`Slot`]).
+    pub fn signature(&self, doc: DocId) -> &[Slot] {
         let n = self.signer.params.num_perm;
         &self.sigs[doc.index() * n..(doc.index() + 1) * n]
     }
@@ -388,7 +399,7 @@ impl Deduper {
         let doc = DocId(self.len() as u32);
         self.ids.push(id);
         self.sizes.push(signed.num_shingles);
-        self.sigs.extend_from_slice(sig);
+        self.sigs.extend(compact(sig));
         self.num_empty += u64::from(signed.num_shingles == 0);
         self.num_truncated += u64::from(signed.truncated);
         Ok(Added::Doc(doc))
@@ -451,6 +462,15 @@ impl Deduper {
     pub fn finish<T: TextSource + ?Sized>(&self, texts: &T) -> Result<Outcome> {
         let params = &self.signer.params;
         let bands = self.bands();
+        if self.len() == self.num_old() {
+            // Nothing new against an index: nothing to pair.
+            return Ok(Outcome {
+                clusters: Vec::new(),
+                stats: Stats::default(),
+                bands,
+                lsh_s: 0.0,
+            });
+        }
         let t = Instant::now();
         // Against an index, only pairs with a new record: the others were verified before.
         let pairs = candidates(&self.sigs, &self.sizes, params.num_perm, &bands, self.num_old);
@@ -645,7 +665,7 @@ mod tests {
         first.push(&batch(0..4)).unwrap();
         let out1 = first.finish(texts.as_slice()).unwrap();
         let seg = Segment::decode(&first.new_segment(&out1, 0, Vec::new()).encode(), "seg").unwrap();
-        let mut second = Deduper::with_past(&params, [&seg]).unwrap();
+        let mut second = Deduper::with_past(&params, vec![seg.clone()]).unwrap();
         assert_eq!(second.num_old(), 4);
         second.push(&batch(4..7)).unwrap();
         let out2 = second.finish(texts.as_slice()).unwrap();
@@ -653,7 +673,7 @@ mod tests {
         let fates = |d: &[Decision]| d.iter().map(fate).collect::<Vec<_>>();
         assert_eq!(fates(&out2.decisions(7)[4..7]), fates(&full_out[4..7]));
         // And a third batch against both segments.
-        let mut third = Deduper::with_past(&params, [&seg, &seg2]).unwrap();
+        let mut third = Deduper::with_past(&params, vec![seg, seg2]).unwrap();
         third.push(&batch(7..texts.len())).unwrap();
         let out3 = third.finish(texts.as_slice()).unwrap();
         assert_eq!(fates(&out3.decisions(texts.len())[7..]), fates(&full_out[7..]));

@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use crate::dedup::minhash::Slot;
 use crate::hash::mix64;
 
 /// Smallest probability that a pair at the target similarity becomes a candidate.
@@ -85,6 +86,12 @@ impl Bands {
     }
 }
 
+/// The key of one band of a signature: its slots folded with the band number, so that equal
+/// slots in different bands never share a bucket.
+pub fn band_key(band: usize, slots: &[Slot]) -> u64 {
+    slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64))
+}
+
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from signatures stored
 /// one after another in `sigs` (`num_perm` slots each). Records whose size in `sizes` is 0 (no
 /// words) are never candidates: empty texts duplicate nothing. Only pairs whose second record is
@@ -94,20 +101,38 @@ impl Bands {
 /// a boilerplate page) would give a quadratic number of pairs; it emits each member paired with
 /// the bucket's first member and with its successor instead, which keeps the bucket connected
 /// for clustering at linear cost.
-pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
+pub fn candidates(sigs: &[Slot], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
     let n = sigs.len() / num_perm;
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let lo = band * bands.rows;
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .filter(|&doc| sizes[doc] > 0)
-                .map(|doc| {
-                    let slots = &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows];
-                    let key = slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64));
-                    (key, doc as u32)
-                })
-                .collect();
+            let key_of = |doc: usize| {
+                let slots = &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows];
+                band_key(band, slots)
+            };
+            let words = |doc: &usize| sizes[*doc] > 0;
+            let mut keys: Vec<(u64, u32)> = if first_new == 0 {
+                (0..n).filter(words).map(|doc| (key_of(doc), doc as u32)).collect()
+            } else {
+                // Against a saved index only the buckets that hold a new record matter: the keys
+                // of the new records first, then the old records that share one (whole buckets, so
+                // that big ones pair as in a full run).
+                let mut keys: Vec<(u64, u32)> = (first_new as usize..n)
+                    .filter(words)
+                    .map(|doc| (key_of(doc), doc as u32))
+                    .collect();
+                let mut wanted: Vec<u64> = keys.iter().map(|k| k.0).collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                keys.extend(
+                    (0..first_new as usize)
+                        .filter(words)
+                        .map(|doc| (key_of(doc), doc as u32))
+                        .filter(|k| wanted.binary_search(&k.0).is_ok()),
+                );
+                keys
+            };
             keys.sort_unstable();
             let mut out = Vec::new();
             let mut i = 0;
@@ -161,7 +186,7 @@ mod tests {
 
     #[test]
     fn identical_signatures_pair_up() {
-        let sigs: Vec<u32> = [vec![1u32; 8], vec![2; 8], vec![1; 8]].concat();
+        let sigs: Vec<Slot> = [vec![1; 8], vec![2; 8], vec![1; 8]].concat();
         let b = Bands {
             bands: 2,
             rows: 4,
@@ -176,7 +201,7 @@ mod tests {
     #[test]
     fn big_bucket_stays_connected_and_linear() {
         let n = 500;
-        let sigs = vec![7u32; n * 4];
+        let sigs: Vec<Slot> = vec![7; n * 4];
         let pairs = candidates(
             &sigs,
             &vec![1; n],

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::dedup::cluster::{assemble, Cluster, Edge, Rule, Similarity};
 use crate::dedup::engine::{DocId, TextSource};
-use crate::dedup::minhash::estimate_jaccard;
+use crate::dedup::minhash::{estimate_stored, Slot};
 use crate::error::Result;
 use crate::params::{Params, Verify};
 use crate::sets::{intersection_len, overlap, UnionFind};
@@ -24,7 +24,7 @@ use crate::shingle::Shingler;
 #[derive(Debug, Clone, Copy)]
 pub struct Table<'a> {
     /// Signatures, `num_perm` slots per record.
-    pub sigs: &'a [u32],
+    pub sigs: &'a [Slot],
     /// Number of shingles per record.
     pub sizes: &'a [u32],
     /// Slots per signature.
@@ -32,7 +32,7 @@ pub struct Table<'a> {
 }
 
 impl Table<'_> {
-    fn sig(&self, d: u32) -> &[u32] {
+    fn sig(&self, d: u32) -> &[Slot] {
         &self.sigs[d as usize * self.num_perm..(d as usize + 1) * self.num_perm]
     }
 }
@@ -132,7 +132,7 @@ pub fn verify<T: TextSource + ?Sized>(
         .filter(|&(a, b)| {
             let need = required_jaccard(&rule, table.sizes[a as usize], table.sizes[b as usize]);
             let sigma = (need * (1.0 - need) / num_perm).sqrt();
-            estimate_jaccard(table.sig(a), table.sig(b)) >= need - (6.0 * sigma).max(0.05)
+            estimate_stored(table.sig(a), table.sig(b)) >= need - (6.0 * sigma).max(0.05)
         })
         .collect();
     let mut stats = Stats {
@@ -208,7 +208,7 @@ pub fn verify<T: TextSource + ?Sized>(
             let measure = |a: u32, b: u32| -> Similarity {
                 match params.verify {
                     Verify::Estimate => {
-                        let j = estimate_jaccard(table.sig(a), table.sig(b));
+                        let j = estimate_stored(table.sig(a), table.sig(b));
                         let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
                         Similarity {
                             jaccard: j,
