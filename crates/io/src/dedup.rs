@@ -19,7 +19,9 @@ use storydup_core::schema::{round6, ClusterLine, LshSummary, RejectedLine, Remov
 use storydup_core::shingle::Shingler;
 
 use crate::atomic::{commit_all, Output, Pending, Spool, TxtLine};
-use crate::source::{oversized_policy, parse, Chunk, Corpus, KeptAs, Reader, Span, Stored};
+use crate::source::{
+    duplicate_id, is_place_id, oversized_policy, parse, Chunk, Corpus, Fields, KeptAs, Reader, Span, Stored,
+};
 use crate::system::peak_rss_bytes;
 
 /// A record that could not be used, and why.
@@ -72,14 +74,8 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
             let mut nanos = [0u64; 3];
             let t = Instant::now();
             let src = &corpus.sources[item.span.source as usize];
-            let parsed = parse(
-                src,
-                item,
-                chunk.bytes(item),
-                &params.id_field,
-                &params.text_field,
-                params.max_doc_bytes,
-            );
+            let fields = Fields::new(&params.id_field, &params.text_field, params.missing_id);
+            let parsed = parse(src, item, chunk.bytes(item), fields, params.max_doc_bytes);
             let parse_ns = t.elapsed().as_nanos() as u64;
             // A .txt record's id is its path, known even when its bytes are bad.
             let result = match parsed {
@@ -138,6 +134,16 @@ impl TextSource for FileTexts<'_> {
 pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Observer) -> Result<Summary> {
     let started = Instant::now();
     let mut dedup = Deduper::new(params)?;
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::Params {
+            field: "--out",
+            reason: format!(
+                "{} is a file, and --out must be a folder (storydup writes kept.jsonl, removed.jsonl, \
+                 clusters.jsonl, rejected.jsonl and summary.json into it); name a new or existing folder",
+                out_dir.display()
+            ),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
         path: out_dir.to_path_buf(),
         source,
@@ -154,6 +160,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut input_records = 0u64;
     let mut input_bytes = 0u64;
+    let mut num_without_id = 0u64;
+    let mut records_per_source = vec![0u64; corpus.sources.len()];
     let t = Instant::now();
     let chunks = corpus.read_chunks(
         params.max_doc_bytes,
@@ -167,6 +175,9 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
             Ok(c) => c,
             Err((at, problem)) => {
                 input_records += 1;
+                if let Some(src) = corpus.source_named(&at.path) {
+                    records_per_source[src as usize] += 1;
+                }
                 reject(params, &mut rejected, at, None, problem)?;
                 continue;
             }
@@ -186,23 +197,18 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         let storing = Instant::now();
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             input_records += 1;
+            records_per_source[item.span.source as usize] += 1;
             let at = corpus.location(&item.span);
+            // A text without words is stored too: the engine keeps it and never matches it.
             match result {
-                Ok((key, s)) if s.num_shingles == 0 => {
-                    let problem = Problem::new(
-                        "empty",
-                        "the text has no words (empty, or only punctuation and spaces); remove the record",
-                    );
-                    reject(params, &mut rejected, at, Some(key), problem)?;
-                }
                 Ok((key, s)) => match dedup.add(Some(&key), s, sig, &at)? {
-                    Added::Doc(_) => spans.push(item.span),
+                    Added::Doc(_) => {
+                        spans.push(item.span);
+                        num_without_id += u64::from(is_place_id(&key, &at));
+                    }
                     Added::DuplicateId(first) => {
                         let first_at = corpus.location(&spans[first.index()]);
-                        let problem = Problem::new(
-                            "duplicate_id",
-                            format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
-                        );
+                        let problem = duplicate_id(&key, &at, &first_at, &params.id_field);
                         reject(params, &mut rejected, at, Some(key), problem)?;
                     }
                 },
@@ -245,8 +251,11 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         kept,
         removed,
         rejected: rejected.len() as u64,
+        empty: dedup.num_empty(),
+        without_id: num_without_id,
         clusters: outcome.clusters.len() as u64,
         input_bytes,
+        inputs: corpus.input_files(&records_per_source),
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),

@@ -6,7 +6,7 @@
 //! - [`atomic`]: output files written atomically, and the locks that let a run clean up what
 //!   killed runs left without touching a live run's files.
 //! - [`dedup`], [`stories`], [`audit`], [`eval`]: the subcommands' work over files, each calling
-//!   the engines of `storydup-core`.
+//!   the engines of `storydup-core`; [`plural`]: counts in their messages.
 //!
 //! Nothing here prints: the binary decides what reaches the terminal.
 #![warn(missing_docs)]
@@ -16,6 +16,7 @@ pub mod audit;
 pub mod cut;
 pub mod dedup;
 pub mod eval;
+pub mod plural;
 pub mod render;
 pub mod source;
 pub mod stories;
