@@ -197,6 +197,20 @@ fn issue_16_records_without_an_id_are_known_by_their_place() {
     // verify finds them: by place when removed, by their bytes when kept.
     storydup_in(&dir, ["verify", "out-j1"], None).verified();
     storydup_in(&dir, ["verify", "out-j1", "news.jsonl"], None).verified();
+    // Named another way, the file is read under the name the run gave it, so places match.
+    storydup_in(&dir, ["verify", "out-j1", "./news.jsonl"], None).verified();
+    let absolute = dir.join("news.jsonl").display().to_string();
+    storydup_in(&dir, ["verify", "out-j1", &absolute], None).verified();
+    // A copy is another file: the removed record's place is not in it, and verify says so (the
+    // kept ones are found by their bytes).
+    std::fs::copy(dir.join("news.jsonl"), dir.join("copy.jsonl")).unwrap();
+    let run = storydup_in(&dir, ["verify", "out-j1", "copy.jsonl"], None).user_error();
+    assert!(
+        run.stdout
+            .contains("copy.jsonl:3: a record without an id that is in no output: lost\nremoved.jsonl:1: \"news.jsonl:3\" is not in the input\n2 problems\n"),
+        "{}",
+        run.stdout
+    );
 
     // Inside a folder, FILE is the path as walked.
     storydup_in(&dir, ["dedup", "crawl", "--out", "crawled"], None).ok();

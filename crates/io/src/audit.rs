@@ -193,7 +193,26 @@ fn recorded_inputs(summary: &Value) -> Option<Vec<InputFile>> {
 /// The inputs to read: those given, or else those `summary.json` recorded.
 fn inputs_to_read(dir: &Path, given: &[String], recorded: Option<&[InputFile]>) -> Result<Vec<String>> {
     if !given.is_empty() {
-        return Ok(given.to_vec());
+        // The recorded file named another way (`./data.jsonl` for `data.jsonl`) is read under its
+        // recorded name: places (`FILE:LINE`) and rejected records are found by that name.
+        let same_file = |a: &str, b: &str| {
+            let real = |p: &str| std::fs::canonicalize(p).ok();
+            a != "-" && b != "-" && real(a).is_some() && real(a) == real(b)
+        };
+        return Ok(match recorded.filter(|r| r.len() == given.len()) {
+            Some(recorded) => given
+                .iter()
+                .zip(recorded)
+                .map(|(g, r)| {
+                    if same_file(g, &r.path) {
+                        r.path.clone()
+                    } else {
+                        g.clone()
+                    }
+                })
+                .collect(),
+            None => given.to_vec(),
+        });
     }
     let summary = dir.join("summary.json");
     let Some(recorded) = recorded.filter(|r| !r.is_empty()) else {
@@ -212,9 +231,9 @@ fn inputs_to_read(dir: &Path, given: &[String], recorded: Option<&[InputFile]>) 
             return Err(Error::Params {
                 field: "INPUT",
                 reason: format!(
-                    "the run read standard input ({} bytes); give verify the same bytes again: \
+                    "the run read standard input ({}); give verify the same bytes again: \
                      storydup verify {} - < FILE",
-                    thousands(input.bytes),
+                    count(input.bytes, "byte", "bytes"),
                     dir.display()
                 ),
             });
