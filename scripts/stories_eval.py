@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Score `storydup stories` on the labelled dev corpora (read from ../shared/data; never copied).
+"""Score `storydup stories` on the labelled dev corpora of the shared kit (its data/; never copied).
 
-  python3 scripts/stories_eval.py [--bin target/release/storydup] [--threshold T] [--min-average M] [--sweep]
+  python3 scripts/stories_eval.py [--shared DIR] [--bin target/release/storydup] [--threshold T]
+                                  [--min-average M] [--sweep]
+
+The kit is found by --shared, else STORYDUP_SHARED, else ../shared beside the repository
+(scripts/kit.py; without it the script says what the kit is and stops).
 
 Prints, for giveme5w1h_news_cluster: reprint-pair precision/recall of the pairs inside
 storydup's syndication groups against the `reprint` pairs of dev_reprint_pairs.jsonl (and how
@@ -12,8 +16,9 @@ with the wall time of each run. --sweep adds a threshold sweep (reported beside,
 import argparse, itertools, json, subprocess, sys, tempfile, time
 from pathlib import Path
 
+import kit
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
 
 
 def run_stories(bin_, corpus, extra):
@@ -49,7 +54,11 @@ def main():
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--min-average", type=float)
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--shared", help=f"the shared kit (default: STORYDUP_SHARED or ../shared; now {kit.default()})")
     a = ap.parse_args()
+    g5_files = ["dev.jsonl", "dev_reprint_pairs.jsonl"]
+    DATA = kit.find(a.shared, *(f"data/giveme5w1h_news_cluster/{f}" for f in g5_files),
+                    "data/uci_news_aggregator_sample/dev.jsonl") / "data"
     if not Path(a.bin).exists():
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     by_threshold = ["--threshold", str(a.threshold)] if a.threshold else []

@@ -5,6 +5,7 @@ mod dedup_cli;
 mod determinism;
 mod determinism_inputs;
 mod eval_cli;
+mod first_hour;
 mod golden;
 mod hostile_inputs;
 mod index_cli;

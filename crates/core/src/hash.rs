@@ -13,8 +13,11 @@ pub fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
     xxh3_64_with_seed(bytes, seed)
 }
 
+/// The streaming XXH3-64 state that [`hasher`] returns.
+pub type Hasher = xxhash_rust::xxh3::Xxh3;
+
 /// XXH3-64 with `seed` over bytes given in pieces: the same value as [`hash_bytes`] of them all.
-pub fn hasher(seed: u64) -> xxhash_rust::xxh3::Xxh3 {
+pub fn hasher(seed: u64) -> Hasher {
     xxhash_rust::xxh3::Xxh3::with_seed(seed)
 }
 

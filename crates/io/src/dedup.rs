@@ -20,7 +20,9 @@ use storydup_core::schema::{round6, Against, ClusterLine, LshSummary, RejectedLi
 use storydup_core::shingle::Shingler;
 
 use crate::atomic::{commit_all, Output, Pending, Spool, TxtLine};
-use crate::source::{oversized_policy, parse, Chunk, Corpus, KeptAs, Reader, Span, Stored};
+use crate::source::{
+    duplicate_id, is_place_id, oversized_policy, parse, Chunk, Corpus, Fields, KeptAs, Reader, Span, Stored,
+};
 use crate::system::peak_rss_bytes;
 
 /// A record that could not be used, and why.
@@ -74,14 +76,8 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
             let mut nanos = [0u64; 3];
             let t = Instant::now();
             let src = &corpus.sources[item.span.source as usize];
-            let parsed = parse(
-                src,
-                item,
-                chunk.bytes(item),
-                &params.id_field,
-                &params.text_field,
-                params.max_doc_bytes,
-            );
+            let fields = Fields::new(&params.id_field, &params.text_field, params.missing_id);
+            let parsed = parse(src, item, chunk.bytes(item), fields, params.max_doc_bytes);
             let parse_ns = t.elapsed().as_nanos() as u64;
             // A .txt record's id is its path, known even when its bytes are bad.
             let result = match parsed {
@@ -181,6 +177,10 @@ pub struct Pass1 {
     pub input_records: u64,
     /// Bytes read (decompressed).
     pub input_bytes: u64,
+    /// Records known by their place (they had no id).
+    pub without_id: u64,
+    /// Records read from each source.
+    pub records_per_source: Vec<u64>,
 }
 
 /// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`. With `keep_hashes`
@@ -199,7 +199,10 @@ pub fn read_and_sign(
     let params = &params;
     observer.stage("reading and signing");
     observer.total_bytes(corpus.stored_bytes());
-    let mut pass = Pass1::default();
+    let mut pass = Pass1 {
+        records_per_source: vec![0; corpus.sources.len()],
+        ..Pass1::default()
+    };
     let t = Instant::now();
     let chunks = corpus.read_chunks(
         params.max_doc_bytes,
@@ -213,6 +216,9 @@ pub fn read_and_sign(
             Ok(c) => c,
             Err((at, problem)) => {
                 pass.input_records += 1;
+                if let Some(src) = corpus.source_named(&at.path) {
+                    pass.records_per_source[src as usize] += 1;
+                }
                 reject(params, &mut pass.rejected, at, None, problem)?;
                 continue;
             }
@@ -232,31 +238,31 @@ pub fn read_and_sign(
         let storing = Instant::now();
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             pass.input_records += 1;
+            pass.records_per_source[item.span.source as usize] += 1;
             let at = corpus.location(&item.span);
+            // A text without words is stored too: the engine keeps it and never matches it.
             match result {
-                Ok((key, s, _)) if s.num_shingles == 0 => {
-                    let problem = Problem::new(
-                        "empty",
-                        "the text has no words (empty, or only punctuation and spaces); remove the record",
-                    );
-                    reject(params, &mut pass.rejected, at, Some(key), problem)?;
-                }
                 Ok((key, s, hash)) => match dedup.add(Some(&key), s, sig, &at)? {
                     Added::Doc(_) => {
                         pass.spans.push(item.span);
+                        pass.without_id += u64::from(is_place_id(&key, &at));
                         if keep_hashes {
                             pass.hashes.push(hash);
                         }
                     }
                     Added::DuplicateId(first) => {
-                        let first_at = match first.index().checked_sub(dedup.num_old()) {
-                            Some(i) => corpus.location(&pass.spans[i]).to_string(),
-                            None => format!("record {} of the index", first.0 + 1),
+                        let problem = match first.index().checked_sub(dedup.num_old()) {
+                            Some(i) => duplicate_id(&key, &at, &corpus.location(&pass.spans[i]), &params.id_field),
+                            None => Problem::new(
+                                "duplicate_id",
+                                format!(
+                                    "id \"{key}\" is already in the index (its record {}); give every record a unique id \
+                                     (a record without an id is known by its place FILE:LINE, so give each batch's file \
+                                     its own name)",
+                                    first.0 + 1
+                                ),
+                            ),
                         };
-                        let problem = Problem::new(
-                            "duplicate_id",
-                            format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
-                        );
                         reject(params, &mut pass.rejected, at, Some(key), problem)?;
                     }
                 },
@@ -321,6 +327,16 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
 /// # Errors
 /// The folder cannot be created or written.
 pub fn prepare_out(out_dir: &Path) -> Result<Spool> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::Params {
+            field: "--out",
+            reason: format!(
+                "{} is a file, and --out must be a folder (storydup writes kept.jsonl, removed.jsonl, \
+                 clusters.jsonl, rejected.jsonl and summary.json into it); name a new or existing folder",
+                out_dir.display()
+            ),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
         path: out_dir.to_path_buf(),
         source,
@@ -357,8 +373,11 @@ pub fn write_run(
         kept,
         removed,
         rejected: pass.rejected.len() as u64,
+        empty: dedup.num_empty(),
+        without_id: pass.without_id,
         clusters: outcome.clusters.len() as u64,
         input_bytes: pass.input_bytes,
+        inputs: corpus.input_files(&pass.records_per_source),
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),

@@ -453,10 +453,7 @@ pub fn dedup_against(
     };
     let pass = read_and_sign(&corpus, &mut dedup, update, observer, &mut timings)?;
     let old_sources = index.sources()?;
-    let old_corpus = Corpus {
-        sources: old_sources,
-        num_skipped_files: 0,
-    };
+    let old_corpus = Corpus::of_sources(old_sources);
     // The index's records are re-read with the fields and limits they were read with.
     let old_params = Params {
         id_field: index.manifest.id_field.clone(),

@@ -61,10 +61,10 @@ pub fn text(report: &Report, colour: bool) -> String {
     for st in &report.stories {
         let _ = writeln!(
             o,
-            "\n{} {} ({} articles): {}",
+            "\n{} {} ({}): {}",
             p.code("1", "Story"),
             st.id,
-            st.documents.len(),
+            count(st.documents.len(), "article", "articles"),
             st.label
         );
         let _ = writeln!(o, "  articles: {}", st.documents.join(", "));
@@ -194,27 +194,27 @@ pub fn html(report: &Report, articles: &[Article]) -> String {
         "<h1>storydup: {}, {}, {}</h1>\
          <p class=\"legend\"><span class=\"s shared\">shared</span><span class=\"s rewritten\">rewritten</span>\
          <span class=\"s added\">added</span><span class=\"dropped\">dropped</span></p>",
-        report.num_documents,
-        report.stories.len(),
-        groups
+        count(report.num_documents, "article", "articles"),
+        count(report.stories.len(), "story", "stories"),
+        count(groups, "syndication group", "syndication groups")
     );
     for st in &report.stories {
         let _ = write!(
             o,
-            "<h2>Story {}: {}</h2><p class=\"meta\">{} articles: {}</p>",
+            "<h2>Story {}: {}</h2><p class=\"meta\">{}: {}</p>",
             st.id,
             esc(&st.label),
-            st.documents.len(),
+            count(st.documents.len(), "article", "articles"),
             esc(&st.documents.join(", "))
         );
         for g in &st.groups {
             let _ = write!(
                 o,
-                "<h3>Syndication group {}: {} (reference {})</h3><p class=\"meta\">{} reused passages</p><div class=\"cols\">",
+                "<h3>Syndication group {}: {} (reference {})</h3><p class=\"meta\">{}</p><div class=\"cols\">",
                 g.id,
                 esc(&g.documents.join(", ")),
                 esc(&g.reference),
-                g.passages.len()
+                count(g.passages.len(), "reused passage", "reused passages")
             );
             for d in &g.documents {
                 let (Some(a), Some(v)) = (by_key.get(d.as_str()), st.variants.iter().find(|v| &v.document == d)) else {

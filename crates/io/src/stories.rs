@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use storydup_core::error::{Error, Problem, Result};
-use storydup_core::params::OnOversized;
+use storydup_core::error::{Error, Result};
+use storydup_core::params::{MissingId, OnOversized};
 use storydup_core::stories::article::{article, Article};
 use storydup_core::stories::story::StoryParams;
 use storydup_core::stories::Report;
 
-use crate::source::{oversized_policy, parse, Corpus};
+use crate::source::{duplicate_id, oversized_policy, parse, Corpus, Fields as Names};
 
 /// Which JSON fields hold what.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct Fields {
     pub date: String,
     /// Source (outlet) field.
     pub source: String,
+    /// What a record without the id field gets (default: its place, `FILE:LINE`).
+    pub missing_id: MissingId,
 }
 
 impl Default for Fields {
@@ -36,6 +38,7 @@ impl Default for Fields {
             title: "title".into(),
             date: "date".into(),
             source: "source".into(),
+            missing_id: MissingId::Place,
         }
     }
 }
@@ -68,11 +71,10 @@ pub fn load(
             .map(|item| {
                 let src = &corpus.sources[item.span.source as usize];
                 let bytes = chunk.bytes(item);
-                let parsed = parse(src, item, bytes, &fields.id, &fields.text, max_doc_bytes).map_err(|problem| {
-                    Error::Input {
-                        at: corpus.location(&item.span),
-                        problem,
-                    }
+                let names = Names::new(&fields.id, &fields.text, fields.missing_id);
+                let parsed = parse(src, item, bytes, names, max_doc_bytes).map_err(|problem| Error::Input {
+                    at: corpus.location(&item.span),
+                    problem,
                 })?;
                 // Extra fields are optional; a format without them gives none.
                 let mut extra = src
@@ -94,16 +96,8 @@ pub fn load(
             let a = a?;
             let at = corpus.location(&item.span);
             if let Some(first) = seen.insert(a.key.clone(), at.clone()) {
-                return Err(Error::Input {
-                    at,
-                    problem: Problem::new(
-                        "duplicate_id",
-                        format!(
-                            "id \"{}\" was already used at {first}; give every record a unique id",
-                            a.key
-                        ),
-                    ),
-                });
+                let problem = duplicate_id(&a.key, &at, &first, &fields.id);
+                return Err(Error::Input { at, problem });
             }
             out.push(a);
         }
