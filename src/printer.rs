@@ -74,8 +74,8 @@ impl Printer {
             storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, args.oversized.mode(), seed)?
         };
         let params = storydup::story::StoryParams {
-            threshold: args.threshold,
-            min_average: args.min_average,
+            relative_threshold: args.relative_threshold,
+            smoothing: args.smoothing,
             date_window_days: args.date_window,
         };
         let t = std::time::Instant::now();
