@@ -31,7 +31,7 @@ const STORIES_EXAMPLES: &str = "\
 Examples:
   storydup stories
   storydup stories news.jsonl -f html -o news.html
-  storydup stories crawl -f json -o report.json --threshold 0.2";
+  storydup stories crawl -f json -o report.json --relative-threshold 6";
 
 /// Examples at the end of `storydup eval --help`.
 const EVAL_EXAMPLES: &str = "\
@@ -336,12 +336,14 @@ pub struct StoriesArgs {
     /// JSON field holding the outlet or site (optional; used to recognise site furniture).
     #[arg(long, default_value = "source")]
     pub source_field: String,
-    /// Cosine of two groups' summed TF-IDF vectors at which they form one story.
-    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().threshold)]
-    pub threshold: f64,
-    /// Least average similarity (over indexed terms) of their article pairs for two groups to merge.
-    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().min_average)]
-    pub min_average: f64,
+    /// Two groups form one story when the mean cosine of their article pairs is at least this
+    /// many times the mean cosine of all pairs of the input (so headlines and full articles need
+    /// no different setting). Raise it for narrower stories, lower it to gather more.
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().relative_threshold)]
+    pub relative_threshold: f64,
+    /// Weight of each article's nearest partners blended into its term vector (0: off).
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().smoothing)]
+    pub smoothing: f64,
     /// Never link articles dated more than this many days apart.
     #[arg(long)]
     pub date_window: Option<i64>,

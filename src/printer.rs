@@ -121,8 +121,8 @@ impl Printer {
             max_doc_bytes: args.max_doc_bytes,
             oversized: args.oversized.mode(),
             story: storydup::stories::story::StoryParams {
-                threshold: args.threshold,
-                min_average: args.min_average,
+                relative_threshold: args.relative_threshold,
+                smoothing: args.smoothing,
                 date_window_days: args.date_window,
             },
             seed: storydup::Params::default().seed,

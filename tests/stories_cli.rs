@@ -297,7 +297,7 @@ fn key_orders(o: &Ordered, path: &str, out: &mut BTreeMap<String, BTreeSet<Vec<S
 fn check_key_order(json: &str) {
     let schema: &[(&str, &[&str])] = &[
         ("", &["version", "params", "num_documents", "stories"]),
-        ("params", &["threshold", "min_average", "date_window_days"]),
+        ("params", &["relative_threshold", "smoothing", "date_window_days"]),
         ("stories[]", &["id", "label", "documents", "groups", "variants"]),
         ("stories[].groups[]", &["id", "documents", "reference", "passages"]),
         ("stories[].groups[].passages[]", &["documents", "words", "text"]),
