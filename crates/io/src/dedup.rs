@@ -310,6 +310,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let corpus = Corpus::open(inputs, spool_dir.path())?;
     let mut timings = Timings::default();
     let pass = read_and_sign(&corpus, &mut dedup, false, observer, &mut timings)?;
+    dedup.release_id_table();
     let texts = FileTexts {
         reader: Reader::new(&corpus),
         spans: &pass.spans,
@@ -430,35 +431,62 @@ fn reject(
 
 /// The lines of `removed.jsonl` and `clusters.jsonl` for `clusters`, ids from `id`.
 pub fn output_lines<'a>(clusters: &[Cluster], id: impl Fn(u32) -> &'a str) -> (Vec<RemovedLine>, Vec<ClusterLine>) {
-    let mut removals: Vec<(u32, u64, &Removal)> = Vec::new();
+    let (mut removed, mut lines) = (Vec::new(), Vec::new());
+    for_each_output_line(
+        clusters,
+        id,
+        |r| {
+            removed.push(r);
+            Ok(())
+        },
+        |c| {
+            lines.push(c);
+            Ok(())
+        },
+    )
+    .expect("collecting cannot fail");
+    (removed, lines)
+}
+
+/// Hands each line of `removed.jsonl` (in record order) and of `clusters.jsonl` (in cluster
+/// order) to its callback, one at a time, so that writing them holds no list of lines (at 10
+/// million records the lines took more memory than the records). Returns the removed count.
+///
+/// # Errors
+/// A callback's error, as it came.
+pub fn for_each_output_line<'a>(
+    clusters: &[Cluster],
+    id: impl Fn(u32) -> &'a str,
+    mut on_removed: impl FnMut(RemovedLine) -> Result<()>,
+    mut on_cluster: impl FnMut(ClusterLine) -> Result<()>,
+) -> Result<u64> {
+    let mut removals: Vec<(u32, u32, u32)> = Vec::new(); // (record, cluster, index in cluster)
     for (cid, c) in clusters.iter().enumerate() {
-        for r in &c.removals {
-            removals.push((r.doc, cid as u64, r));
+        for (k, r) in c.removals.iter().enumerate() {
+            removals.push((r.doc, cid as u32, k as u32));
         }
     }
-    removals.sort_by_key(|r| r.0);
-    let removed = removals
-        .iter()
-        .map(|&(doc, cluster, r)| RemovedLine {
-            cluster,
+    removals.sort_unstable();
+    for &(doc, cid, k) in &removals {
+        let r: &Removal = &clusters[cid as usize].removals[k as usize];
+        on_removed(RemovedLine {
+            cluster: u64::from(cid),
             duplicate_of: id(r.duplicate_of).to_string(),
             id: id(doc).to_string(),
             matched: (r.matched != r.duplicate_of).then(|| id(r.matched).to_string()),
             measure: r.measure,
             similarity: round6(r.similarity),
-        })
-        .collect();
-    let lines = clusters
-        .iter()
-        .enumerate()
-        .map(|(cid, c)| ClusterLine {
+        })?;
+    }
+    for (cid, c) in clusters.iter().enumerate() {
+        on_cluster(ClusterLine {
             cluster: cid as u64,
             kept: id(c.kept).to_string(),
             members: c.members.iter().map(|&m| id(m).to_string()).collect(),
             size: c.members.len() as u64,
-        })
-        .collect();
-    (removed, lines)
+        })?;
+    }
+    Ok(removals.len() as u64)
 }
 
 /// Writes kept, removed, clusters and rejected, not yet renamed into place; returns them with the
@@ -478,15 +506,14 @@ fn write_outputs(
     for r in clusters.iter().flat_map(|c| &c.removals) {
         removed_flag[r.doc as usize - first] = true;
     }
-    let (removed_lines, cluster_lines) = output_lines(clusters, |d| dedup.id(DocId(d)));
     let mut removed = Output::create(out_dir, "removed.jsonl")?;
-    for line in &removed_lines {
-        removed.json_line(line)?;
-    }
     let mut cl = Output::create(out_dir, "clusters.jsonl")?;
-    for line in &cluster_lines {
-        cl.json_line(line)?;
-    }
+    let num_removed = for_each_output_line(
+        clusters,
+        |d| dedup.id(DocId(d)),
+        |line| removed.json_line(&line),
+        |line| cl.json_line(&line),
+    )?;
     let mut rej = Output::create(out_dir, "rejected.jsonl")?;
     for r in rejected {
         rej.json_line(&RejectedLine {
@@ -501,7 +528,7 @@ fn write_outputs(
     let mut kept = Output::create(out_dir, "kept.jsonl")?;
     let num_kept = copy_kept(&mut kept, corpus, dedup, spans, &removed_flag)?;
     let files = vec![kept.finish()?, removed.finish()?, cl.finish()?, rej.finish()?];
-    Ok((files, num_kept, removed_lines.len() as u64))
+    Ok((files, num_kept, num_removed))
 }
 
 /// Copies the kept records, byte for byte, reading each source sequentially once.

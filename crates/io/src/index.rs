@@ -360,6 +360,7 @@ pub fn build(
     let corpus = Corpus::open(inputs, spool.path())?;
     let mut timings = Timings::default();
     let pass = read_and_sign(&corpus, &mut dedup, true, observer, &mut timings)?;
+    dedup.release_id_table();
     let texts = FileTexts {
         reader: Reader::new(&corpus),
         spans: &pass.spans,
@@ -452,6 +453,7 @@ pub fn dedup_against(
         ..Timings::default()
     };
     let pass = read_and_sign(&corpus, &mut dedup, update, observer, &mut timings)?;
+    dedup.release_id_table();
     let old_sources = index.sources()?;
     let old_corpus = Corpus::of_sources(old_sources);
     // The index's records are re-read with the fields and limits they were read with.

@@ -131,6 +131,8 @@ struct Ids {
     /// First record of each id hash; `overflow` holds the rare ids whose hash another id has.
     by_hash: AHashMap<u64, u32>,
     overflow: AHashMap<Box<str>, u32>,
+    /// The maps were dropped (no more records come): lookups scan.
+    released: bool,
 }
 
 impl Ids {
@@ -141,6 +143,9 @@ impl Ids {
     }
 
     fn find(&self, key: &str, h: u64) -> Option<u32> {
+        if self.released {
+            return (0..self.ends.len() as u32).find(|&d| self.get(d) == key);
+        }
         match self.by_hash.get(&h) {
             Some(&d) if self.get(d) == key => Some(d),
             Some(_) => self.overflow.get(key).copied(),
@@ -353,6 +358,14 @@ impl Deduper {
     /// The record stored under `id`, if any.
     pub fn find(&self, id: &str) -> Option<DocId> {
         self.ids.find(id, hash_bytes(id.as_bytes(), 0)).map(DocId)
+    }
+
+    /// Drops the table that finds a repeated id, once no more records will be added: it is
+    /// about 30 bytes a record, held until LSH otherwise. [`Deduper::find`] then scans.
+    pub fn release_id_table(&mut self) {
+        self.ids.by_hash = AHashMap::new();
+        self.ids.overflow = AHashMap::new();
+        self.ids.released = true;
     }
 
     /// The signature of `doc`, as stored (see [`Slot`]).

@@ -103,73 +103,109 @@ pub fn band_key(band: usize, slots: &[Slot]) -> u64 {
 /// for clustering at linear cost.
 pub fn candidates(sigs: &[Slot], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
     let n = sigs.len() / num_perm;
-    let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let lo = band * bands.rows;
-            let key_of = |doc: usize| {
-                let slots = &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows];
-                band_key(band, slots)
-            };
-            let words = |doc: &usize| sizes[*doc] > 0;
-            let mut keys: Vec<(u64, u32)> = if first_new == 0 {
-                (0..n).filter(words).map(|doc| (key_of(doc), doc as u32)).collect()
-            } else {
-                // Against a saved index only the buckets that hold a new record matter: the keys
-                // of the new records first, then the old records that share one (whole buckets, so
-                // that big ones pair as in a full run).
-                let mut keys: Vec<(u64, u32)> = (first_new as usize..n)
-                    .filter(words)
-                    .map(|doc| (key_of(doc), doc as u32))
-                    .collect();
-                let mut wanted: Vec<u64> = keys.iter().map(|k| k.0).collect();
-                wanted.sort_unstable();
-                wanted.dedup();
-                keys.extend(
-                    (0..first_new as usize)
-                        .filter(words)
-                        .map(|doc| (key_of(doc), doc as u32))
-                        .filter(|k| wanted.binary_search(&k.0).is_ok()),
-                );
-                keys
-            };
-            keys.sort_unstable();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < keys.len() {
-                let mut j = i + 1;
-                while j < keys.len() && keys[j].0 == keys[i].0 {
-                    j += 1;
-                }
-                let run = &keys[i..j];
-                // Members are in record order within a run, so (x, y) has x < y.
-                let mut pair = |a: u32, b: u32| {
-                    if b >= first_new {
-                        out.push((a, b));
-                    }
-                };
-                if run.len() <= MAX_BUCKET_ALL_PAIRS {
-                    for x in 0..run.len() {
-                        for y in x + 1..run.len() {
-                            pair(run[x].1, run[y].1);
-                        }
-                    }
-                } else {
-                    for x in 1..run.len() {
-                        pair(run[0].1, run[x].1);
-                        if x + 1 < run.len() {
-                            pair(run[x].1, run[x + 1].1);
-                        }
-                    }
-                }
-                i = j;
-            }
-            out
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
+    // One band at a time, each sorted in parallel: the keys of one band (16 bytes a record) are
+    // all that is held besides the pairs, which are kept sorted and unique as bands are added
+    // (a true pair turns up in most bands; kept whole, they took 30 bytes a record at 10 million).
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for band in 0..bands.bands {
+        let lo = band * bands.rows;
+        let key_of = |doc: usize| band_key(band, &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows]);
+        let words = |doc: &usize| sizes[*doc] > 0;
+        let mut keys: Vec<(u64, u32)> = if first_new == 0 {
+            (0..n)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
+                .collect()
+        } else {
+            // Against a saved index only the buckets that hold a new record matter: the keys of
+            // the new records first, then the old records that share one (whole buckets, so that
+            // big ones pair as in a full run).
+            let mut keys: Vec<(u64, u32)> = (first_new as usize..n)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
+                .collect();
+            let mut wanted: Vec<u64> = keys.iter().map(|k| k.0).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let old: Vec<(u64, u32)> = (0..first_new as usize)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
+                .filter(|k| wanted.binary_search(&k.0).is_ok())
+                .collect();
+            keys.extend(old);
+            keys
+        };
+        keys.par_sort_unstable();
+        let mut found = Vec::new();
+        let mut docs = Vec::new();
+        for run in keys.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
+            docs.clear();
+            docs.extend(run.iter().map(|k| k.1));
+            bucket_pairs(&docs, first_new, &mut found);
+        }
+        drop(keys);
+        found.par_sort_unstable();
+        found.dedup();
+        pairs = merge_sorted(pairs, found);
+    }
     pairs
+}
+
+/// The pairs of one bucket, its members in record order, appended to `out` as `(a, b)` with
+/// `a < b`, only those with `b >= first_new`: every pair of a bucket of up to
+/// [`MAX_BUCKET_ALL_PAIRS`] members, else each member with the first and with its successor.
+pub fn bucket_pairs(docs: &[u32], first_new: u32, out: &mut Vec<(u32, u32)>) {
+    let mut pair = |a: u32, b: u32| {
+        if b >= first_new {
+            out.push((a, b));
+        }
+    };
+    if docs.len() <= MAX_BUCKET_ALL_PAIRS {
+        for x in 0..docs.len() {
+            for y in x + 1..docs.len() {
+                pair(docs[x], docs[y]);
+            }
+        }
+    } else {
+        for x in 1..docs.len() {
+            pair(docs[0], docs[x]);
+            if x + 1 < docs.len() {
+                pair(docs[x], docs[x + 1]);
+            }
+        }
+    }
+}
+
+/// The sorted union of two sorted, deduplicated lists.
+fn merge_sorted(a: Vec<(u32, u32)>, b: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 #[cfg(test)]

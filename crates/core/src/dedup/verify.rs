@@ -37,9 +37,10 @@ impl Table<'_> {
     }
 }
 
-/// A connected component of the candidate graph: its members (sorted), its pairs, and the links
-/// of its old records to their earlier clusters (see [`Past`]).
-type Component = (Vec<u32>, Vec<(u32, u32)>, Vec<(u32, u32)>);
+/// A connected component of the candidate graph, as ranges of three lists sorted by component:
+/// its members (sorted), its pairs, and the links of its old records to their earlier clusters
+/// (see [`Past`]).
+type Component = (std::ops::Range<usize>, std::ops::Range<usize>, std::ops::Range<usize>);
 
 /// Records clustered in an earlier run (a saved index): records `0..num_old`, and for each the
 /// first record of its cluster then (itself when it had no duplicate).
@@ -145,13 +146,8 @@ pub fn verify<T: TextSource + ?Sized>(
 
     // Connected components, each a sorted member list with its pairs; an old record brings the
     // first record of its earlier cluster along.
-    let n = table.sizes.len();
     let num_old = past.map_or(0, |p| p.num_old);
     let root_of = |d: u32| past.filter(|p| d < p.num_old).map(|p| p.roots[d as usize]);
-    let mut uf = UnionFind::new(n);
-    for &(a, b) in &filtered {
-        uf.union(a, b);
-    }
     let mut links: Vec<(u32, u32)> = filtered
         .iter()
         .flat_map(|&(a, b)| [a, b])
@@ -159,51 +155,59 @@ pub fn verify<T: TextSource + ?Sized>(
         .collect();
     links.sort_unstable();
     links.dedup();
-    for &(r, d) in &links {
-        uf.union(r, d);
-    }
-    let mut members: Vec<(u32, u32)> = filtered
+    // Union-find over the records in some pair only (not all n: 4 bytes a record at 10 million).
+    let mut docs: Vec<u32> = filtered
         .iter()
         .flat_map(|&(a, b)| [a, b])
         .chain(links.iter().map(|l| l.0))
-        .map(|d| (uf.find(d), d))
         .collect();
+    docs.par_sort_unstable();
+    docs.dedup();
+    let local = |d: u32| docs.binary_search(&d).expect("every end is listed") as u32;
+    let mut uf = UnionFind::new(docs.len());
+    for &(a, b) in filtered.iter().chain(&links) {
+        uf.union(local(a), local(b));
+    }
+    let root_doc = |uf: &mut UnionFind, d: u32| docs[uf.find(local(d)) as usize];
+    // Components as ranges of three flat lists sorted by component (its first record): no list
+    // per component, which cost more than the records at 10 million.
+    let mut members: Vec<(u32, u32)> = docs.iter().map(|&d| (root_doc(&mut uf, d), d)).collect();
     members.sort_unstable();
-    members.dedup();
-    let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (uf.find(a), a, b)).collect();
-    edges_by_root.sort_unstable();
-    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (uf.find(r), r, d)).collect();
+    let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (root_doc(&mut uf, a), a, b)).collect();
+    edges_by_root.par_sort_unstable();
+    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (root_doc(&mut uf, r), r, d)).collect();
     links_by_root.sort_unstable();
+    drop(uf);
+    let member_docs: Vec<u32> = members.iter().map(|m| m.1).collect();
+    let pair_list: Vec<(u32, u32)> = edges_by_root.iter().map(|e| (e.1, e.2)).collect();
+    let link_list: Vec<(u32, u32)> = links_by_root.iter().map(|e| (e.1, e.2)).collect();
     let mut components: Vec<Component> = Vec::new();
     let (mut i, mut j, mut k) = (0, 0, 0);
     while i < members.len() {
         let root = members[i].0;
-        let mut m = Vec::new();
+        let (i0, j0, k0) = (i, j, k);
         while i < members.len() && members[i].0 == root {
-            m.push(members[i].1);
             i += 1;
         }
-        let mut p = Vec::new();
         while j < edges_by_root.len() && edges_by_root[j].0 == root {
-            p.push((edges_by_root[j].1, edges_by_root[j].2));
             j += 1;
         }
-        let mut l = Vec::new();
         while k < links_by_root.len() && links_by_root[k].0 == root {
-            l.push((links_by_root[k].1, links_by_root[k].2));
             k += 1;
         }
-        components.push((m, p, l));
+        components.push((i0..i, j0..j, k0..k));
     }
+    drop((members, edges_by_root, links_by_root, docs));
     stats.components = components.len();
     stats.components_s = t.elapsed().as_secs_f64();
     if params.verify == Verify::Exact {
-        stats.records_reread = members.len();
+        stats.records_reread = member_docs.len();
     }
 
     let results: Vec<Result<Verified>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p, l)| {
+            let (m, p, l) = (&member_docs[m.clone()], &pair_list[p.clone()], &link_list[l.clone()]);
             let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
             let measure = |a: u32, b: u32| -> Similarity {
                 match params.verify {
