@@ -275,19 +275,25 @@ pub fn read_and_sign(
     Ok(pass)
 }
 
-/// Candidates, verification and clusters, with their timings.
+/// Candidates, verification and clusters, with their timings. With `drop_signatures` (nothing
+/// will be saved) the engine lets go of the signatures once they have done their work.
 ///
 /// # Errors
 /// `texts` could not give a text again.
 pub fn cluster<T: TextSource + ?Sized>(
-    dedup: &Deduper,
+    dedup: &mut Deduper,
     texts: &T,
+    drop_signatures: bool,
     observer: &dyn Observer,
     timings: &mut Timings,
 ) -> Result<Outcome> {
     observer.stage("verifying candidates");
     let t = Instant::now();
-    let outcome = dedup.finish(texts)?;
+    let outcome = if drop_signatures {
+        dedup.finish_dropping_signatures(texts)?
+    } else {
+        dedup.finish(texts)?
+    };
     let stats = outcome.stats;
     timings.lsh = outcome.lsh_s;
     timings.verify_and_cluster = t.elapsed().as_secs_f64() - outcome.lsh_s;
@@ -317,7 +323,7 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
         hashes: None,
         params,
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, true, observer, &mut timings)?;
     observer.stage("writing outputs");
     write_run(out_dir, &corpus, &dedup, &pass, &outcome, timings, started, None)
 }

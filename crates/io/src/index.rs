@@ -367,7 +367,7 @@ pub fn build(
         hashes: None,
         params,
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, false, observer, &mut timings)?;
     observer.stage("saving the index");
     let manifest = Manifest {
         manifest_format: MANIFEST_FORMAT,
@@ -477,7 +477,7 @@ pub fn dedup_against(
         },
         num_old: dedup.num_old(),
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, !update, observer, &mut timings)?;
     let mut saved_summary = None;
     let mut generation = index.manifest.generation;
     if update && !pass.spans.is_empty() {

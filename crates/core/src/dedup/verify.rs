@@ -121,13 +121,21 @@ pub fn verify<T: TextSource + ?Sized>(
     params: &Params,
     past: Option<Past<'_>>,
 ) -> Result<(Vec<Cluster>, Stats)> {
+    let t = Instant::now();
+    let filtered = filter(pairs, table, params);
+    let filter_s = t.elapsed().as_secs_f64();
+    verify_filtered(filtered, pairs.len(), filter_s, table, texts, params, past)
+}
+
+/// The pairs that may pass the rule, by the MinHash estimate: those not more than six standard
+/// errors (and at least 0.05) below the Jaccard the rule needs of them.
+pub fn filter(pairs: &[(u32, u32)], table: &Table<'_>, params: &Params) -> Vec<(u32, u32)> {
     let rule = Rule {
         threshold: params.threshold,
         containment: params.containment,
     };
     let num_perm = table.num_perm as f64;
-    let t = Instant::now();
-    let filtered: Vec<(u32, u32)> = pairs
+    pairs
         .par_iter()
         .copied()
         .filter(|&(a, b)| {
@@ -135,11 +143,32 @@ pub fn verify<T: TextSource + ?Sized>(
             let sigma = (need * (1.0 - need) / num_perm).sqrt();
             estimate_stored(table.sig(a), table.sig(b)) >= need - (6.0 * sigma).max(0.05)
         })
-        .collect();
+        .collect()
+}
+
+/// [`verify`] after the estimate filter: `filtered` came from [`filter`] over `num_candidates`
+/// pairs in `filter_s` seconds. With exact verification the signatures of `table` are not read
+/// (they may be empty: the engine drops them before this step to save memory).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_filtered<T: TextSource + ?Sized>(
+    filtered: Vec<(u32, u32)>,
+    num_candidates: usize,
+    filter_s: f64,
+    table: &Table<'_>,
+    texts: &T,
+    params: &Params,
+    past: Option<Past<'_>>,
+) -> Result<(Vec<Cluster>, Stats)> {
+    let rule = Rule {
+        threshold: params.threshold,
+        containment: params.containment,
+    };
     let mut stats = Stats {
-        candidate_pairs: pairs.len(),
+        candidate_pairs: num_candidates,
         filtered_pairs: filtered.len(),
-        filter_s: t.elapsed().as_secs_f64(),
+        filter_s,
         ..Stats::default()
     };
     let t = Instant::now();
