@@ -44,6 +44,7 @@ pub mod render;
 pub mod report;
 pub mod sentence;
 pub mod shingle;
+pub mod simd;
 pub mod stories;
 pub mod story;
 pub mod terms;

@@ -6,6 +6,7 @@
 //! version and thread count unless the seed or `num_perm` changes.
 
 use crate::hash::SplitMix64;
+use crate::simd::Level;
 
 /// The permutations of one run.
 #[derive(Debug, Clone)]
@@ -57,22 +58,25 @@ impl MinHasher {
     ///
     /// Slots are taken [`LANES`] at a time and kept in registers across all the shingles, so each
     /// shingle costs one vector multiply-add, shift and min per [`LANES`] slots. The same code is
-    /// compiled for AVX-512 and AVX2 and picked at run time; it is integer arithmetic, so every
-    /// variant gives the same bits.
+    /// compiled for AVX-512, AVX2 and no target features, picked at run time
+    /// ([`Level::get`]; `STORYDUP_SIMD` forces one); it is integer arithmetic, so every variant
+    /// gives the same bits.
     pub fn update_all(&self, sig: &mut [u32], shingles: &[u64]) {
+        self.update_all_with(Level::get(), sig, shingles)
+    }
+
+    /// [`MinHasher::update_all`] at a given level of vector instructions (for tests and benches;
+    /// a level the CPU lacks runs the best one below it).
+    pub fn update_all_with(&self, level: Level, sig: &mut [u32], shingles: &[u64]) {
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512dq") && std::arch::is_x86_feature_detected!("avx512vl") {
-                // SAFETY: the CPU has the features the function is compiled for (checked above).
-                unsafe { update_avx512(&self.a, &self.b, sig, shingles) };
-                return;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: as above, for AVX2.
-                unsafe { update_avx2(&self.a, &self.b, sig, shingles) };
-                return;
-            }
+        match Level::at_most(level) {
+            // SAFETY: the CPU has the features the function is compiled for (`at_most` checks).
+            Level::Avx512 => return unsafe { update_avx512(&self.a, &self.b, sig, shingles) },
+            // SAFETY: as above, for AVX2.
+            Level::Avx2 => return unsafe { update_avx2(&self.a, &self.b, sig, shingles) },
+            Level::Scalar => {}
         }
+        let _ = level;
         update_lanes(&self.a, &self.b, sig, shingles);
     }
 }
