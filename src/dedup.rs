@@ -329,14 +329,14 @@ fn sign_record(
     let compared = params.compared_text(&parsed.text);
     // Cut down by the reader (--oversized truncate) or here (--max-text-bytes).
     let truncated = matches!(item.stored, Stored::Cut(_)) || compared.len() < parsed.text.len();
-    shingler.normalize(compared);
+    shingler.prepare(compared, params.shingle);
     let t2 = Instant::now();
     // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as an
     // estimate of the set size (repeats included) for the estimate filter and --verify estimate.
     // Exact verification measures exact set sizes itself.
     let shingles = shingler.shingles(params.shingle, params.seed);
     let t3 = Instant::now();
-    hasher.update_all(sig, shingles);
+    hasher.sign_into(sig, shingles);
     let t4 = Instant::now();
     nanos[1] += (t2 - t1).as_nanos() as u64;
     nanos[2] += (t3 - t2).as_nanos() as u64;
