@@ -16,7 +16,7 @@
 //!   (default: the best the CPU has);
 //! - **ratio**: storydup's stage (one thread) over the bare loop, at the same level and at AVX2;
 //! - **kernels by level**: normalize (`normalize::hash_words_with`), shingle
-//!   (`shingle::word_shingles`) and MinHash (`MinHasher::sign_into`) alone over the corpus's texts,
+//!   (`shingle::word_shingles_into`) and MinHash (`MinHasher::sign_into`) alone over the corpus's texts,
 //!   at every level in turn, interleaved, so the levels are compared within one run;
 //! - **MinHash alternatives**: nanoseconds per shingle of the sketches issue 15 weighed (format 1's
 //!   64-bit multiply-shift, 32-bit multiply-add, one-permutation hashing with optimal
@@ -50,7 +50,7 @@ use storydup::hash::{mix64, SplitMix64};
 use storydup::minhash::{MinHasher, SIGNATURE_VERSION};
 use storydup::normalize::hash_words_with;
 use storydup::params::Params;
-use storydup::shingle::word_shingles;
+use storydup::shingle::word_shingles_into;
 use storydup::simd::Level;
 
 const NUM_PERM: usize = 128;
@@ -336,7 +336,7 @@ fn kernels_by_level(bytes: &[u8], mb: f64, repeats: usize) {
                 hash_words_with(l, text, &mut scratch, &mut words);
                 let c1 = cpu_seconds(THREAD);
                 shingles.clear();
-                word_shingles(&words, 5, 42, |h| shingles.push(h));
+                word_shingles_into(&words, 5, 42, &mut shingles);
                 let c2 = cpu_seconds(THREAD);
                 hasher.sign_into(&mut sig, &shingles);
                 let c3 = cpu_seconds(THREAD);
@@ -353,7 +353,7 @@ fn kernels_by_level(bytes: &[u8], mb: f64, repeats: usize) {
         "kernels alone over the {} texts ({text_mb:.1} MB of text in {mb:.1} MB of JSONL), thread CPU seconds per part, median of {repeats} (MB/s of JSONL per CPU second):",
         texts.len()
     );
-    println!("| level | normalize (hash_words) | shingle (word_shingles) | MinHash (sign_into) | sum |");
+    println!("| level | normalize (hash_words) | shingle (word_shingles_into) | MinHash (sign_into) | sum |");
     println!("|---|---|---|---|---|");
     for (li, l) in levels.iter().enumerate() {
         let med = |k: usize| {

@@ -94,7 +94,13 @@ impl Shingler {
     pub fn shingles(&mut self, kind: Shingle, seed: u64) -> &[u64] {
         let mut all = std::mem::take(&mut self.distinct);
         all.clear();
-        self.for_each_prepared(kind, seed, |h| all.push(h));
+        match kind {
+            // The hot path of signing: one `extend`, not a push per shingle.
+            Shingle::Word(n) if self.prepared == Some(kind) => word_shingles_into(&self.words, n, seed, &mut all),
+            _ => {
+                self.for_each_prepared(kind, seed, |h| all.push(h));
+            }
+        }
         self.distinct = all;
         &self.distinct
     }
@@ -202,6 +208,24 @@ pub fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64))
     words.len() - n + 1
 }
 
+/// Appends the hashes [`word_shingles`] gives to `out`, with one `extend` over the windows (the
+/// vector's length stays in a register; a push per shingle stores and reloads it).
+pub fn word_shingles_into(words: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
+    if n == 0 || words.len() < n {
+        word_shingles(words, n, seed, |h| out.push(h));
+        return;
+    }
+    let salt = mix64(seed ^ 0x5348_494E_474C_4500);
+    let top = (1..n).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let mut h = words[..n].iter().fold(0u64, |h, &w| h.wrapping_mul(P).wrapping_add(w));
+    out.reserve(words.len() - n + 1);
+    out.push(mix64(h ^ salt));
+    out.extend(words.iter().zip(&words[n..]).map(|(&old, &new)| {
+        h = h.wrapping_sub(old.wrapping_mul(top)).wrapping_mul(P).wrapping_add(new);
+        mix64(h ^ salt)
+    }));
+}
+
 /// |A ∩ B| of two sorted, deduplicated sets.
 pub fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
@@ -267,6 +291,20 @@ mod tests {
             let mut d = sh.distinct(text, Shingle::Word(2), 3).to_vec();
             d.sort_unstable();
             assert_eq!(d, sh.set(text, Shingle::Word(2), 3));
+        }
+    }
+
+    #[test]
+    fn word_shingles_into_matches_word_shingles() {
+        let words: Vec<u64> = (0..40u64).map(mix64).collect();
+        for n in 0..8 {
+            for len in 0..words.len() {
+                let mut a = Vec::new();
+                let count = word_shingles(&words[..len], n, 9, |h| a.push(h));
+                let mut b = vec![1];
+                word_shingles_into(&words[..len], n, 9, &mut b);
+                assert_eq!((count, &a[..]), (b.len() - 1, &b[1..]), "n {n} len {len}");
+            }
         }
     }
 
