@@ -156,6 +156,108 @@ fn short_texts_at_the_threshold_become_candidates() {
     );
 }
 
+/// The table behind the choice of sketch (results/2026-12-06-signature-avx2.md): for pairs of
+/// random sets of n elements each at J near 0.8 and 0.5, the mean and spread of the estimate and
+/// the share that become LSH candidates (21 × 6), for format 1's 128 permutations, 32-bit
+/// multiply-add permutations, one-permutation hashing with optimal densification, and the sketch
+/// storydup uses. Prints only; run with
+/// `cargo test --release --test tests minhash_sketches_table -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints a table for results/; about a minute"]
+fn minhash_sketches_table() {
+    const K: usize = 128;
+    let (bands, rows) = (21, 6);
+    type Sketch = fn(u64, &[u64]) -> Vec<u32>;
+    fn params(seed: u64) -> (Vec<u64>, Vec<u64>, u64) {
+        let mut g = SplitMix64::new(seed);
+        let a: Vec<u64> = (0..K).map(|_| g.next() | 1).collect();
+        let b: Vec<u64> = (0..K).map(|_| g.next()).collect();
+        (a, b, g.next())
+    }
+    let format1: Sketch = |seed, xs| {
+        let (a, b, _) = params(seed);
+        (0..K)
+            .map(|i| {
+                xs.iter()
+                    .map(|&x| (a[i].wrapping_mul(x).wrapping_add(b[i]) >> 32) as u32)
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    };
+    let add32: Sketch = |seed, xs| {
+        let (a, b, _) = params(seed);
+        (0..K)
+            .map(|i| {
+                xs.iter()
+                    .map(|&x| (a[i] as u32).wrapping_mul(x as u32).wrapping_add(b[i] as u32))
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    };
+    let oph: Sketch = |seed, xs| {
+        let (_, _, key) = params(seed);
+        let mut sig = vec![u32::MAX; K];
+        for &x in xs {
+            let y = mix64(x ^ key);
+            let bin = (((y >> 32) * K as u64) >> 32) as usize;
+            sig[bin] = sig[bin].min((y as u32).min(u32::MAX - 1));
+        }
+        let full = sig.clone();
+        for (i, s) in sig.iter_mut().enumerate().filter(|_| !xs.is_empty()) {
+            let mut attempt = 0u64;
+            while *s == u32::MAX {
+                *s = full[(((mix64(key ^ ((i as u64) << 32) ^ attempt) >> 32) * K as u64) >> 32) as usize];
+                attempt += 1;
+            }
+        }
+        sig
+    };
+    let storydup: Sketch = |seed, xs| MinHasher::new(K, seed).sign(xs);
+    let sketches: [(&str, Sketch); 4] = [
+        ("format 1 (128 × multiply-shift, u64)", format1),
+        ("128 × multiply-add mod 2^32", add32),
+        ("one permutation + optimal densification", oph),
+        ("fast similarity sketch (format 2)", storydup),
+    ];
+    println!("| n | J | sketch | mean | spread (sd) | sd ÷ independent | candidates (21 × 6) | independent slots |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for target in [0.8, 0.5] {
+        for n in [2usize, 3, 5, 8, 12, 20, 40, 80, 128, 200, 400, 1000, 3000] {
+            // |A| = |B| = n, |A ∩ B| = shared, J = shared / (2n − shared); never identical sets.
+            let shared = ((2.0 * n as f64 * target) / (1.0 + target)).round().min(n as f64 - 1.0) as usize;
+            let j = shared as f64 / (2 * n - shared) as f64;
+            let runs = if n >= 1000 { 500 } else { 2000 };
+            let independent = (j * (1.0 - j) / K as f64).sqrt();
+            let p = 1.0 - (1.0 - j.powi(rows as i32)).powi(bands as i32);
+            for (name, sketch) in sketches {
+                let mut g = SplitMix64::new(n as u64 ^ target.to_bits());
+                let (mut sum, mut sum2, mut cand) = (0.0, 0.0, 0);
+                for _ in 0..runs {
+                    let base = g.next();
+                    let el = |i: usize| mix64(base.wrapping_add(i as u64));
+                    let a: Vec<u64> = (0..n).map(el).collect();
+                    let b: Vec<u64> = (0..shared).chain(n..2 * n - shared).map(el).collect();
+                    let seed = g.next();
+                    let (x, y) = (sketch(seed, &a), sketch(seed, &b));
+                    let e = estimate_jaccard(&x, &y);
+                    sum += e;
+                    sum2 += e * e;
+                    cand += usize::from((0..bands).any(|i| x[i * rows..(i + 1) * rows] == y[i * rows..(i + 1) * rows]));
+                }
+                let mean = sum / runs as f64;
+                let sd = (sum2 / runs as f64 - mean * mean).max(0.0).sqrt();
+                println!(
+                    "| {n} | {j:.3} | {name} | {mean:.4} | {sd:.4} | {:.2} | {:.4} | {p:.4} |",
+                    if independent > 0.0 { sd / independent } else { f64::NAN },
+                    cand as f64 / runs as f64
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // (1b) Word hashing against the normalizer.
 
