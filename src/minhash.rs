@@ -7,39 +7,38 @@
 //! 2017), with K = `num_perm` slots ("bins"). Every shingle throws one ball per round
 //! r = 0, 1, 2, …, 2K − 1: in round r < K into a bin picked at random, in round r ≥ K into bin
 //! (o + r) mod K, where o is the bin of its round 0, so that by round 2K − 1 every bin has had a
-//! ball. A ball's
-//! value is (r, a random fraction), rounds first; a slot holds the smallest value of the balls in
-//! its bin. Rounds run until every bin holds a ball; later rounds could not change a slot (their
-//! values are larger), so a signature depends only on the set of shingles, never on their order,
-//! repeats or how many rounds ran.
+//! ball. A ball's value is (r, a random fraction), rounds first; a slot holds the smallest value of
+//! the balls in its bin. Rounds run until every bin holds a ball; later rounds could not change a
+//! slot (their values are larger), so a signature depends only on the set of shingles, never on
+//! their order, repeats or how many rounds ran.
 //!
 //! Two sets' slots agree with probability exactly their Jaccard similarity J (the smallest ball
 //! of a bin over A ∪ B belongs to a uniformly random element, and the slots agree when it is in
 //! A ∩ B), so [`estimate_jaccard`] is unbiased as before. A set of n ≥ K ln K shingles fills every
-//! bin in a round or two, so a news article costs about two hashes per shingle instead of K
-//! multiply-adds; a short text runs more rounds (at most 2K), so its cost stays near that of the
-//! classic sketch. Its slots are filled without replacement, so the estimate's spread is at most
-//! that of K independent permutations (measured below), and below it for short texts.
+//! bin in a round or two, so a news article costs about one hash and two scatter-mins per shingle
+//! instead of K multiply-adds; a short text runs more rounds (at most 2K), so its cost stays near
+//! that of the classic sketch. Its bins are filled without replacement, so the estimate's spread
+//! is at most that of K independent permutations at every set size, and well below it for short
+//! texts (asserted in tests/properties.rs).
 //!
 //! Concretely, with `key` drawn from splitmix64 seeded with the run's seed, a shingle hash x gives
-//! z = mix64(x ⊕ key); rounds 2p and 2p + 1 use the high and low 32 bits h of y_p, where y_0 = z and
-//! y_p = mix64(z + p·0x9E3779B97F4A7C15) for p ≥ 1. From h: bin = ⌊h·K / 2^32⌋ (for r ≥ K, then
-//! with bin = (bin of round 0 + r) mod K instead), and the fraction is the low 32 bits of h·K (the position of h within its bin).
-//! The slot value is r in the top R bits, where R is the number of bits of 2K (8 + 1 = 9 at
-//! K = 128, so no value is `u32::MAX`, the mark of an empty slot), then the top 32 − R bits of the
-//! fraction.
+//! z = mix64(x ⊕ key); rounds 2p and 2p + 1 use the high and low 32 bits h of y_p, where y_0 = z
+//! and y_p = mix64(z + p·0x9E3779B97F4A7C15) for p ≥ 1. From h: bin = ⌊h·K / 2^32⌋ (in rounds
+//! r ≥ K, (bin of round 0 + r) mod K instead), and the fraction is the low 32 bits of h·K (where h
+//! falls within its bin). The slot value is r in the top R bits, R being the number of bits of 2K
+//! (9 at K = 128, so no value is `u32::MAX`, the mark of an empty slot), then the top 32 − R bits
+//! of the fraction.
 //!
 //! # Why this sketch (issue 15)
 //!
 //! The previous sketch (format 1) computed K multiply-shift permutations, `(a_i·x + b_i) >> 32`
 //! over u64, per shingle: 0.86 of the 2.3 thread-seconds of a 100 MB run on an AVX2 machine,
-//! because AVX2 has no 64-bit multiply. Measured per shingle (128 slots, this machine, thread CPU
-//! time, results/2026-12-06-signature-avx2.md): that family 27.7 ns with AVX2, 12.6 ns with
-//! AVX-512, 60 ns without vector instructions; 32-bit `a_i·x + b_i mod 2^32` 4.4 ns with AVX2 but
-//! 35 ns without; one-permutation hashing with optimal densification 1.8 ns, but 25 % more spread
-//! in the estimate than K permutations below about 40 shingles; this sketch 3.8 ns at every
-//! level, with less spread than K permutations at every set size and the same LSH recall at the
-//! threshold.
+//! because AVX2 has no 64-bit multiply. Measured per shingle (128 slots, thread CPU time,
+//! results/2026-12-06-signature-avx2.md): that family 27.4 ns with AVX2, 12.7 ns with AVX-512,
+//! 57.6 ns without vector instructions; 32-bit `a_i·x + b_i mod 2^32` 4.6 ns with AVX2 but 33 ns
+//! without; one-permutation hashing with optimal densification 2.7 ns, but its estimate spreads
+//! 11–35 % wider than K permutations below about 40 shingles; this sketch 4.5 ns at every level,
+//! with 0.70–0.99 of the spread of K permutations and the same LSH recall at the threshold.
 //!
 //! The same signature on every machine, version and thread count, unless the seed, `num_perm` or
 //! [`SIGNATURE_VERSION`] changes.
