@@ -96,7 +96,9 @@ impl Shingler {
         all.clear();
         match kind {
             // The hot path of signing: one `extend`, not a push per shingle.
-            Shingle::Word(n) if self.prepared == Some(kind) => word_shingles_into(&self.words, n, seed, &mut all),
+            Shingle::Word(n) if matches!(self.prepared, Some(Shingle::Word(_))) => {
+                word_shingles_into(&self.words, n, seed, &mut all)
+            }
             _ => {
                 self.for_each_prepared(kind, seed, |h| all.push(h));
             }
@@ -171,7 +173,13 @@ impl Shingler {
     /// The sorted, deduplicated shingle set of `text`.
     pub fn set(&mut self, text: &str, kind: Shingle, seed: u64) -> Vec<u64> {
         let mut out = Vec::new();
-        self.for_each(text, kind, seed, |h| out.push(h));
+        self.prepare(text, kind);
+        match kind {
+            Shingle::Word(n) => word_shingles_into(&self.words, n, seed, &mut out),
+            Shingle::Char(_) => {
+                self.for_each_prepared(kind, seed, |h| out.push(h));
+            }
+        }
         out.sort_unstable();
         out.dedup();
         out
