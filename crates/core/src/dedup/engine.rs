@@ -102,14 +102,14 @@ impl Signer {
     pub fn sign(&self, text: &str, shingler: &mut Shingler, sig: &mut [u32], nanos: &mut SignNanos) -> Signed {
         let t0 = Instant::now();
         let compared = self.params.compared_text(text);
-        shingler.normalize(compared);
+        shingler.prepare(compared, self.params.shingle);
         let t1 = Instant::now();
         // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as
         // an estimate of the set size (repeats included) for the estimate filter and
         // --verify estimate. Exact verification measures exact set sizes itself.
         let shingles = shingler.shingles(self.params.shingle, self.params.seed);
         let t2 = Instant::now();
-        self.hasher.update_all(sig, shingles);
+        self.hasher.sign_into(sig, shingles);
         let t3 = Instant::now();
         nanos[0] += (t1 - t0).as_nanos() as u64;
         nanos[1] += (t2 - t1).as_nanos() as u64;
