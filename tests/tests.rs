@@ -10,6 +10,7 @@ mod hostile_inputs;
 mod input_errors;
 mod input_formats;
 mod kill;
+mod parquet;
 mod properties;
 mod stories_cli;
 mod util;

@@ -145,6 +145,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     // Removes what killed runs left in the folder, then spools under a lock (see atomic.rs).
     let spool_dir = Spool::create(out_dir)?;
     let corpus = Corpus::open(inputs, spool_dir.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings::default();
 
     // Pass 1: read and sign.
@@ -155,9 +157,10 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut input_records = 0u64;
     let mut input_bytes = 0u64;
     let t = Instant::now();
-    let chunks = corpus.read_chunks(
+    let chunks = corpus.read_records(
         params.max_doc_bytes,
         &oversized_policy(params.oversized, &params.id_field, &params.text_field),
+        &[&params.id_field, &params.text_field],
     );
     loop {
         let waited = Instant::now();
@@ -362,6 +365,12 @@ fn write_outputs(
             line: r.at.line,
             reason: r.problem.message.clone(),
         })?;
+    }
+    #[cfg(feature = "parquet")]
+    if crate::kept_parquet::is_parquet(corpus) {
+        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag)?;
+        let files = vec![kept, removed.finish()?, cl.finish()?, rej.finish()?];
+        return Ok((files, num_kept, removed_lines.len() as u64));
     }
     let mut kept = Output::create(out_dir, "kept.jsonl")?;
     let num_kept = copy_kept(&mut kept, corpus, dedup, spans, &removed_flag)?;

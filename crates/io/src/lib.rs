@@ -2,7 +2,9 @@
 //!
 //! - [`corpus`]: record sources (JSONL plain, gzip or zstd, folders of `.txt` files, standard
 //!   input) read as a bounded stream of chunks, and random access back to any record by offset;
-//!   [`cut`] reads an oversized record's id and the start of its text as it streams by.
+//!   [`cut`] reads an oversized record's id and the start of its text as it streams by; Parquet
+//!   files (feature `parquet`, on by default) are read a batch at a time, and
+//!   `kept_parquet` writes their kept rows.
 //! - [`atomic`]: output files written atomically, and the locks that let a run clean up what
 //!   killed runs left without touching a live run's files.
 //! - [`dedup`], [`stories`], [`audit`], [`eval`]: the subcommands' work over files, each calling
@@ -16,6 +18,8 @@ pub mod audit;
 pub mod cut;
 pub mod dedup;
 pub mod eval;
+#[cfg(feature = "parquet")]
+pub mod kept_parquet;
 pub mod render;
 pub mod source;
 pub mod stories;
