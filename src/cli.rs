@@ -20,7 +20,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Remove near-duplicates from JSONL files or folders of .txt files, with an audit of every record.
+    /// Remove near-duplicates from JSONL or Parquet files or folders of .txt files, with an audit of every record.
     Dedup(DedupArgs),
     /// Score a clustering against ground truth (pairwise and B-cubed P/R/F1, adjusted Rand index).
     Eval(EvalArgs),
@@ -72,8 +72,9 @@ impl OversizedArg {
 /// `storydup dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
-    /// Input: .jsonl (plain, .gz or .zst, detected by content), a folder (walked recursively;
-    /// .txt files are one record each), or - for standard input.
+    /// Input: .jsonl (plain, .gz or .zst, detected by content), .parquet (kept rows go to
+    /// kept.parquet), a folder (walked recursively; .txt files are one record each), or - for
+    /// standard input.
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// Output folder: kept.jsonl, removed.jsonl, clusters.jsonl, rejected.jsonl, summary.json.
@@ -187,8 +188,8 @@ pub enum Format {
 /// `storydup stories`.
 #[derive(Debug, Args)]
 pub struct StoriesArgs {
-    /// Input: .jsonl (plain, .gz or .zst), a folder of .txt files, or - for standard input.
-    /// With none, the five built-in seed reports.
+    /// Input: .jsonl (plain, .gz or .zst), .parquet, a folder of .txt files, or - for standard
+    /// input. With none, the five built-in seed reports.
     pub inputs: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]
