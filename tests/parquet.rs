@@ -113,6 +113,43 @@ fn several_row_groups_give_the_decisions_of_jsonl() {
 }
 
 #[test]
+fn verify_accounts_for_every_row_of_a_parquet_run() {
+    let env = Env::new();
+    let docs = docs();
+    let texts: ArrayRef = Arc::new(StringArray::from_iter(
+        docs.iter()
+            .enumerate()
+            .map(|(i, d)| (i != 5).then_some(d.text.as_str())),
+    ));
+    let batch = RecordBatch::try_from_iter([
+        ("text", texts),
+        (
+            "n",
+            Arc::new(Int64Array::from_iter_values(0..docs.len() as i64)) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let pq = file(&env, "in.parquet");
+    write_parquet(&pq, &batch, 6);
+    dedup(&[&pq], &env.out(), &["--on-error", "skip"]).ok();
+    let v = storydup(["verify", env.out().to_str().unwrap(), pq.to_str().unwrap()], None).ok();
+    assert!(
+        v.stdout.contains(&format!("ok: {} input records", docs.len())),
+        "{}",
+        v.stdout
+    );
+    // One kept row dropped from kept.parquet: found.
+    let kept = concat(&read_parquet(&env.out().join("kept.parquet")));
+    write_parquet(
+        &env.out().join("kept.parquet"),
+        &kept.slice(1, kept.num_rows() - 1),
+        100,
+    );
+    let v = storydup(["verify", env.out().to_str().unwrap(), pq.to_str().unwrap()], None).user_error();
+    assert!(v.stdout.contains("differ from the input rows"), "{}", v.stdout);
+}
+
+#[test]
 fn a_nested_schema_is_kept_intact() {
     let env = Env::new();
     let docs = docs();

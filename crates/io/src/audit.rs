@@ -84,6 +84,10 @@ fn long_line_hash(reader: &Reader, span: &Span, txt_id: Option<&str>) -> Result<
 /// # Errors
 /// An output or input file cannot be read, or `summary.json` is missing (the run did not finish).
 pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
+    #[cfg(feature = "parquet")]
+    if let Some(audit) = crate::audit_parquet::verify_if_parquet(dir, inputs)? {
+        return Ok(audit);
+    }
     let summary_path = dir.join("summary.json");
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).map_err(|source| Error::Io {
         path: summary_path.clone(),

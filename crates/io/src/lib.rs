@@ -15,6 +15,8 @@
 
 pub mod atomic;
 pub mod audit;
+#[cfg(feature = "parquet")]
+pub mod audit_parquet;
 pub mod cut;
 pub mod dedup;
 pub mod eval;
