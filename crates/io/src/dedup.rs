@@ -368,7 +368,8 @@ fn write_outputs(
     }
     #[cfg(feature = "parquet")]
     if crate::kept_parquet::is_parquet(corpus) {
-        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag)?;
+        let text_field = &dedup.params().text_field;
+        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag, text_field)?;
         let files = vec![kept, removed.finish()?, cl.finish()?, rej.finish()?];
         return Ok((files, num_kept, removed_lines.len() as u64));
     }

@@ -4,12 +4,14 @@
 //!
 //! The second pass reads each input file again, all columns, a batch at a time, filters each
 //! batch by the kept rows and appends it to one `ArrowWriter` (snappy, the codec every Parquet
-//! reader has), so memory stays one batch however large the input. All inputs of a run must then
+//! reader has), reading on one thread and writing on another, so memory stays a few batches
+//! however large the input. All inputs of a run must then
 //! be Parquet with the same columns ([`check_inputs`]): one file has one schema.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
 use arrow_array::{BooleanArray, RecordBatch};
@@ -124,7 +126,13 @@ impl Write for ToOutput<'_> {
 ///
 /// # Errors
 /// An input can no longer be read, or the output cannot be written.
-pub fn write(out_dir: &Path, corpus: &Corpus, spans: &[Span], removed: &[bool]) -> Result<(Pending, u64)> {
+pub fn write(
+    out_dir: &Path,
+    corpus: &Corpus,
+    spans: &[Span],
+    removed: &[bool],
+    text_field: &str,
+) -> Result<(Pending, u64)> {
     // The kept rows of each source (0-based), in order: spans are in input order.
     let mut kept: Vec<Vec<u64>> = vec![Vec::new(); corpus.sources.len()];
     let mut count = 0u64;
@@ -145,9 +153,45 @@ pub fn write(out_dir: &Path, corpus: &Corpus, spans: &[Span], removed: &[bool]) 
         .find_map(|s| s.path.as_deref().and_then(schema_of))
         .unwrap_or_else(|| Arc::new(Schema::empty()));
     let mut out = Output::create(out_dir, NAME)?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    // The text column is nearly all unique, long values: a dictionary (hashing every text until
+    // the dictionary overflows) and min/max statistics cost more than the rest of the write and
+    // gain nothing, so both are off for it; other columns keep the writer's defaults
+    // (results/2026-12-06-python-parquet.md).
+    let text = parquet::schema::types::ColumnPath::from(text_field);
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_column_dictionary_enabled(text.clone(), false)
+        .set_column_statistics_enabled(text, parquet::file::properties::EnabledStatistics::None)
+        .build();
     let mut writer = ArrowWriter::try_new(ToOutput(&mut out), schema.clone(), Some(props)).map_err(out_err)?;
-    for (src, rows) in corpus.sources.iter().zip(&kept) {
+    // Reading and filtering the input on one thread, encoding and compressing on this one: each
+    // is about half of the work, so the two overlap.
+    let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
+    std::thread::scope(|scope| -> Result<()> {
+        let (kept, schema) = (&kept, &schema);
+        scope.spawn(move || {
+            if let Err(e) = read_kept(corpus, kept, schema, &tx) {
+                let _ = tx.send(Err(e));
+            }
+        });
+        for batch in rx {
+            writer.write(&batch?).map_err(out_err)?;
+        }
+        Ok(())
+    })?;
+    writer.close().map_err(out_err)?;
+    Ok((out.finish()?, count))
+}
+
+/// Reads the `kept` rows of each source in order, all columns, and sends them a batch at a time
+/// with the writer's `schema`; stops early when the receiver is gone.
+fn read_kept(
+    corpus: &Corpus,
+    kept: &[Vec<u64>],
+    schema: &SchemaRef,
+    tx: &SyncSender<Result<RecordBatch>>,
+) -> Result<()> {
+    for (src, rows) in corpus.sources.iter().zip(kept) {
         if rows.is_empty() {
             continue;
         }
@@ -179,7 +223,9 @@ pub fn write(out_dir: &Path, corpus: &Corpus, spans: &[Span], removed: &[bool]) 
                 // The writer's schema (the first file's, with its metadata) on every batch.
                 let filtered =
                     RecordBatch::try_new(schema.clone(), filtered.columns().to_vec()).map_err(|e| in_err(e.into()))?;
-                writer.write(&filtered).map_err(out_err)?;
+                if tx.send(Ok(filtered)).is_err() {
+                    return Ok(());
+                }
             }
             base += n;
             if next == rows.len() {
@@ -193,6 +239,5 @@ pub fn write(out_dir: &Path, corpus: &Corpus, spans: &[Span], removed: &[bool]) 
             });
         }
     }
-    writer.close().map_err(out_err)?;
-    Ok((out.finish()?, count))
+    Ok(())
 }

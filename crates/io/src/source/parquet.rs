@@ -312,7 +312,6 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
     let mut row = 0u64; // rows read so far; the next row is row + 1
     let mut chunk = Chunk::default();
     let mut busy = Instant::now();
-    let mut frame = Vec::new();
     for batch in reader {
         let batch: RecordBatch = batch.map_err(|e| {
             fail(
@@ -353,42 +352,39 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
             }
             .unwrap_or_else(|| Cow::Owned(format!("{}:{row}", src.display)));
             let extra: Vec<Option<&str>> = extra_cols.iter().map(|c| c.as_ref().and_then(|c| c.get(i))).collect();
-            frame.clear();
-            Frame::encode(&id, &extra, text, &mut frame);
-            let len = frame.len() as u64;
-            let stored = if frame.len() <= limits.max_doc_bytes {
+            // Straight into the chunk; the chunk's bytes are the spool's next bytes.
+            Frame::encode(&id, &extra, text, &mut chunk.data);
+            let mut len = (chunk.data.len() - start) as u64;
+            let stored = if len as usize <= limits.max_doc_bytes {
                 Stored::Whole
             } else {
+                chunk.data.truncate(start);
                 match &limits.oversized {
                     Oversized::Reject => {
                         push_item(&mut chunk, idx, row, spool_offset, len, start, Stored::TooLarge);
                         continue;
                     }
                     Oversized::Truncate { .. } => {
-                        frame = Frame {
+                        let cut = Frame {
                             id: &id,
-                            extras: extra.clone(),
+                            extras: extra,
                             text,
                         }
                         .encode_cut(limits.max_doc_bytes);
-                        Stored::Cut(frame.len())
+                        chunk.data.extend_from_slice(&cut);
+                        len = cut.len() as u64;
+                        Stored::Cut(cut.len())
                     }
                 }
             };
-            let len = if matches!(stored, Stored::Cut(_)) {
-                frame.len() as u64
-            } else {
-                len
-            };
-            spool
-                .write_all(&frame)
-                .map_err(|e| fail(row, format!("cannot write spool file: {e}")))?;
-            chunk.data.extend_from_slice(&frame);
-            chunk.bytes_read += frame.len() as u64;
+            chunk.bytes_read += len;
             push_item(&mut chunk, idx, row, spool_offset, len, start, stored);
             spool_offset += len;
         }
         if chunk.data.len() >= CHUNK_BYTES || chunk.items.len() >= 16 * BATCH_ROWS {
+            spool
+                .write_all(&chunk.data)
+                .map_err(|e| fail(row, format!("cannot write spool file: {e}")))?;
             chunk.read_s = busy.elapsed().as_secs_f64();
             if !sink.send(std::mem::take(&mut chunk)) {
                 return Ok(());
@@ -397,7 +393,8 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
         }
     }
     spool
-        .flush()
+        .write_all(&chunk.data)
+        .and_then(|()| spool.flush())
         .map_err(|e| fail(row, format!("cannot write spool file: {e}")))?;
     chunk.read_s = busy.elapsed().as_secs_f64();
     if !chunk.items.is_empty() {
