@@ -11,7 +11,7 @@ and checks that all three remove the same records into the same clusters.
 
 Needs the release binary (cargo build --release) and the package installed in the running
 Python (pip install .). The corpus comes from /work/shared/bench/make_corpus.py (--size 100MB
---seed 42); the Parquet copy is written beside it (snappy, pyarrow's defaults).
+--seed 42); the Parquet copy is written to bench-work/ (snappy, pyarrow's defaults).
 """
 
 import argparse
@@ -73,7 +73,9 @@ def main():
     import storydup
 
     corpus = Path(args.corpus)
-    parquet = corpus.with_suffix(".parquet")
+    # The Parquet copy goes to bench-work/ (git-ignored), never beside a shared corpus.
+    parquet = REPO / "bench-work" / (corpus.stem + ".parquet")
+    parquet.parent.mkdir(exist_ok=True)
     if not parquet.exists() or parquet.stat().st_mtime < corpus.stat().st_mtime:
         # Read as Arrow (no Python object per value) and written with pyarrow's defaults.
         table = pajson.read_json(corpus, read_options=pajson.ReadOptions(block_size=16 << 20))
