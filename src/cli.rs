@@ -67,7 +67,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Remove near-duplicates from JSONL files or folders of .txt files, with an audit of every record.
+    /// Remove near-duplicates from JSONL or Parquet files or folders of .txt files, with an audit of every record.
     ///
     /// A record without an "id" field is known by its place, FILE:LINE; one whose text has no
     /// words is kept, never matched, and counted as empty in summary.json. `storydup params`
@@ -135,8 +135,9 @@ impl OversizedArg {
 /// `storydup dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
-    /// Input: .jsonl (plain, .gz or .zst, detected by content), a folder (walked recursively;
-    /// .txt files are one record each, .jsonl and .ndjson files are read as JSONL), or - for
+    /// Input: .jsonl (plain, .gz or .zst, detected by content), .parquet (kept rows go to
+    /// kept.parquet), a folder (walked recursively; .txt files are one record each, .jsonl and
+    /// .ndjson files are read as JSONL, .parquet files as Parquet), or - for
     /// standard input.
     #[arg(required = true)]
     pub inputs: Vec<String>,
@@ -311,8 +312,8 @@ pub enum Format {
 /// `storydup stories`.
 #[derive(Debug, Args)]
 pub struct StoriesArgs {
-    /// Input: .jsonl (plain, .gz or .zst), a folder of .txt files, or - for standard input.
-    /// With none, the five built-in seed reports.
+    /// Input: .jsonl (plain, .gz or .zst), .parquet, a folder of .txt files, or - for standard
+    /// input. With none, the five built-in seed reports.
     pub inputs: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]

@@ -323,11 +323,12 @@ fn issue_16_unsupported_formats_are_named_as_such() {
             "data.csv: CSV is not supported: convert it to JSONL (one JSON object per line)",
         ),
         ("data.tsv.gz", "data.tsv.gz: TSV is not supported: convert it to JSONL"),
+        // Parquet is read when named so; a corrupt one says what is wrong, without --on-error.
+        ("table.parquet", "table.parquet:0: not a readable Parquet file"),
         (
-            "table.parquet",
-            "table.parquet: Parquet is not supported yet in this build",
+            "export.bin",
+            "export.bin: this is a Parquet file under a name that does not say so: name it export.bin.parquet",
         ),
-        ("export.bin", "export.bin: Parquet is not supported yet in this build"),
         (
             "dump.json",
             "dump.json: a JSON array is not supported: convert it to JSONL",
@@ -337,8 +338,9 @@ fn issue_16_unsupported_formats_are_named_as_such() {
     for (file, says) in cases {
         let run = storydup_in(dir, ["dedup", file, "--out", "out"], None).user_error();
         run.stderr_has(&[says]);
+        // (A corrupt Parquet file is one rejection: --on-error skip goes on without it.)
         assert!(
-            !run.stderr.contains("--on-error"),
+            file == "table.parquet" || !run.stderr.contains("--on-error"),
             "skipping would reject every line:\n{}",
             run.stderr
         );
@@ -362,11 +364,11 @@ fn issue_16_a_folder_with_nothing_readable_stops_and_lists_what_it_skipped() {
     let env = Env::new();
     let dir = env.dir.path();
     env.write("exports/a.csv", "id,text\n");
-    env.write("exports/b.parquet", b"PAR1");
+    env.write("exports/b.feather", b"ARROW1");
     env.write("exports/more/c.csv", "id,text\n");
     let run = storydup_in(dir, ["dedup", "exports", "--out", "out"], None).user_error();
     run.stderr_has(&[
-        "storydup: exports: no records: the folder holds 3 files that storydup does not read (2 .csv, 1 .parquet)",
+        "storydup: exports: no records: the folder holds 3 files that storydup does not read (2 .csv, 1 .feather)",
         "storydup reads JSONL files (.jsonl, .ndjson; plain, .gz or .zst) and .txt files",
     ]);
     assert!(!dir.join("out/summary.json").exists());

@@ -12,6 +12,7 @@ mod index_cli;
 mod input_errors;
 mod input_formats;
 mod kill;
+mod parquet;
 mod properties;
 mod stories_cli;
 mod util;

@@ -332,6 +332,10 @@ pub fn verify(dir: &Path, inputs: &[String]) -> Result<Audit> {
     .map_err(|e| Error::Internal(format!("{}: not JSON: {e}", summary_path.display())))?;
     let recorded = recorded_inputs(&summary);
     let inputs = inputs_to_read(dir, inputs, recorded.as_deref())?;
+    #[cfg(feature = "parquet")]
+    if let Some(audit) = crate::audit_parquet::verify_if_parquet(dir, &inputs)? {
+        return Ok(audit);
+    }
     let params = &summary["params"];
     let id_field = params["id_field"].as_str().unwrap_or("id").to_string();
     let text_field = params["text_field"].as_str().unwrap_or("text").to_string();

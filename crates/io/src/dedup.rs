@@ -204,9 +204,10 @@ pub fn read_and_sign(
         ..Pass1::default()
     };
     let t = Instant::now();
-    let chunks = corpus.read_chunks(
+    let chunks = corpus.read_records(
         params.max_doc_bytes,
         &oversized_policy(params.oversized, &params.id_field, &params.text_field),
+        &[&params.id_field, &params.text_field],
     );
     loop {
         let waited = Instant::now();
@@ -314,6 +315,8 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut dedup = Deduper::new(params)?;
     let spool_dir = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool_dir.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings::default();
     let pass = read_and_sign(&corpus, &mut dedup, false, observer, &mut timings)?;
     dedup.release_id_table();
@@ -530,6 +533,13 @@ fn write_outputs(
             line: r.at.line,
             reason: r.problem.message.clone(),
         })?;
+    }
+    #[cfg(feature = "parquet")]
+    if crate::kept_parquet::is_parquet(corpus) {
+        let text_field = &dedup.params().text_field;
+        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag, text_field)?;
+        let files = vec![kept, removed.finish()?, cl.finish()?, rej.finish()?];
+        return Ok((files, num_kept, num_removed));
     }
     let mut kept = Output::create(out_dir, "kept.jsonl")?;
     let num_kept = copy_kept(&mut kept, corpus, dedup, spans, &removed_flag)?;

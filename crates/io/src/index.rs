@@ -358,6 +358,8 @@ pub fn build(
     // index folder; plain copies the index keeps are made from it.
     let spool = prepare_out(out_dir.unwrap_or(index_dir))?;
     let corpus = Corpus::open(inputs, spool.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings::default();
     let pass = read_and_sign(&corpus, &mut dedup, true, observer, &mut timings)?;
     dedup.release_id_table();
@@ -448,6 +450,8 @@ pub fn dedup_against(
     let index_load = started.elapsed().as_secs_f64();
     let spool = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings {
         index_load,
         ..Timings::default()

@@ -61,7 +61,18 @@ pub fn load(
     let corpus = Corpus::open(inputs, spool.path())?;
     let mut out = Vec::new();
     let mut seen = ahash::AHashMap::new();
-    for chunk in corpus.read_chunks(max_doc_bytes, &oversized_policy(oversized, &fields.id, &fields.text)) {
+    let names = [
+        &*fields.id,
+        &*fields.text,
+        &*fields.title,
+        &*fields.date,
+        &*fields.source,
+    ];
+    for chunk in corpus.read_records(
+        max_doc_bytes,
+        &oversized_policy(oversized, &fields.id, &fields.text),
+        &names,
+    ) {
         let chunk = chunk.map_err(|(at, problem)| Error::Input { at, problem })?;
         // Parsing and sentence analysis run in parallel; errors and duplicates are reported in
         // input order, as a sequential reader would find them.

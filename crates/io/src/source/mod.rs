@@ -35,6 +35,8 @@ use storydup_core::schema::InputFile;
 
 pub mod compress;
 pub mod jsonl;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod txt;
 pub mod unsupported;
 pub mod walk;
@@ -45,7 +47,11 @@ pub use jsonl::json_id;
 pub const CHUNK_BYTES: usize = 4 << 20;
 
 /// Every format storydup reads, in the order a file name is tried against them.
+#[cfg(not(feature = "parquet"))]
 pub static FORMATS: &[&dyn Format] = &[&txt::Txt, &jsonl::Jsonl];
+/// Every format storydup reads, in the order a file name is tried against them.
+#[cfg(feature = "parquet")]
+pub static FORMATS: &[&dyn Format] = &[&txt::Txt, &jsonl::Jsonl, &parquet::Parquet];
 
 /// The format of a file given by name on the command line: the one its name claims, else JSONL.
 fn format_of_input(name: &str) -> &'static dyn Format {
@@ -105,6 +111,8 @@ pub enum KeptAs {
     Line,
     /// A JSON object `{"id", "text"}` made from the record's id and bytes.
     IdAndText,
+    /// The input row, written to `kept.parquet` with the input's schema (`crate::kept_parquet`).
+    Parquet,
 }
 
 /// Reads `len` bytes of a record a block at a time, handing each block to the callback.
@@ -179,6 +187,9 @@ pub struct Limits {
     pub max_doc_bytes: usize,
     /// What becomes of them.
     pub oversized: Oversized,
+    /// The fields a table format reads (Parquet columns): the id, the text, then any others the
+    /// caller reads with [`Format::fields`] (the stories' title, date and source).
+    pub fields: Vec<String>,
 }
 
 /// Where a reader puts records: chunks handed to the signing stage as they fill. Formats with
@@ -360,7 +371,8 @@ pub enum Stored {
     Cut(usize),
     /// Over `max_doc_bytes`, and not kept.
     TooLarge,
-    /// Over `max_doc_bytes`, and cutting it down found this wrong with it.
+    /// Over `max_doc_bytes`, and cutting it down found this wrong with it; or a table row
+    /// whose text is null or not a string.
     Bad(Problem),
 }
 
@@ -667,12 +679,20 @@ impl Corpus {
 
     /// Starts a reader thread over every source, in order; chunks arrive through the receiver.
     /// At most a few chunks are in flight, so memory stays bounded however large the input.
+    /// Table formats read the fields `id` and `text`; see [`Corpus::read_records`].
     pub fn read_chunks(&self, max_doc_bytes: usize, oversized: &Oversized) -> Receiver<ChunkResult> {
+        self.read_records(max_doc_bytes, oversized, &["id", "text"])
+    }
+
+    /// As [`Corpus::read_chunks`], reading these `fields` of a table format (Parquet): the id,
+    /// the text, then the others the caller reads with [`Format::fields`].
+    pub fn read_records(&self, max_doc_bytes: usize, oversized: &Oversized, fields: &[&str]) -> Receiver<ChunkResult> {
         let (tx, rx) = sync_channel::<ChunkResult>(3);
         let sources = self.sources.clone();
         let limits = Limits {
             max_doc_bytes,
             oversized: oversized.clone(),
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
         };
         let digests = self.digests.clone();
         std::thread::spawn(move || {

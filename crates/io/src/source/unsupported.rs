@@ -34,8 +34,14 @@ const CSV: &str = "CSV is not supported: convert it to JSONL (one JSON object pe
     python3 -c 'import csv,json,sys; [print(json.dumps(r)) for r in csv.DictReader(sys.stdin)]' < FILE > FILE.jsonl";
 const TSV: &str = "TSV is not supported: convert it to JSONL (one JSON object per line), e.g. \
     python3 -c 'import csv,json,sys; [print(json.dumps(r)) for r in csv.DictReader(sys.stdin, delimiter=\"\\t\")]' < FILE > FILE.jsonl";
-const PARQUET: &str = "Parquet is not supported yet in this build: convert it to JSONL (one JSON object per line), \
+const PARQUET: &str = "this build of storydup has no Parquet support (built without the `parquet` feature of storydup-io): convert it to JSONL (one JSON object per line), \
     e.g. python3 -c 'import pandas,sys; pandas.read_parquet(sys.argv[1]).to_json(sys.stdout, orient=\"records\", lines=True)' FILE > FILE.jsonl";
+/// A Parquet file under another name: this build reads it when it is named `.parquet`.
+#[cfg(feature = "parquet")]
+const PARQUET_CONTENT: &str = "this is a Parquet file under a name that does not say so: name it FILE.parquet \
+    (or link it: ln -s FILE FILE.parquet) and storydup reads it as Parquet";
+#[cfg(not(feature = "parquet"))]
+const PARQUET_CONTENT: &str = PARQUET;
 const JSON_ARRAY: &str = "a JSON array is not supported: convert it to JSONL (one JSON object per line), \
     e.g. jq -c '.[]' FILE > FILE.jsonl";
 const XML: &str = "XML or HTML is not supported: extract the texts into JSONL (one JSON object per line \
@@ -109,7 +115,7 @@ pub fn check(given: &str, path: &Path, regular: bool) -> Result<()> {
 /// What the first bytes of a file say it is, when it is something storydup does not read.
 fn what_it_holds(head: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"PAR1", PARQUET),
+        (b"PAR1", PARQUET_CONTENT),
         (b"PK\x03\x04", EXCEL),
         (b"ARROW1", ARROW),
         (b"BZh", BZIP2),
@@ -210,7 +216,7 @@ mod tests {
 
     #[test]
     fn first_bytes_name_the_format() {
-        assert_eq!(what_it_holds(b"PAR1\x15\x04"), Some(PARQUET));
+        assert_eq!(what_it_holds(b"PAR1\x15\x04"), Some(PARQUET_CONTENT));
         assert_eq!(what_it_holds(b"\xEF\xBB\xBF  [{\"id\":1}]"), Some(JSON_ARRAY));
         assert_eq!(what_it_holds(b"<?xml version"), Some(XML));
         assert_eq!(what_it_holds(b"{\"id\":1,\"text\":\"t\"}\n"), None);
