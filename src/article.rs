@@ -3,12 +3,15 @@
 //! same as for dedup; unlike dedup, the texts are held, since the diff stage shows them.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
+use regex::Regex;
+use serde::Serialize;
 
 use crate::corpus::{parse, Corpus, SourceKind};
-use crate::error::{Error, Problem, Result};
-use crate::params::OnOversized;
+use crate::error::{Error, Location, Problem, Result};
+use crate::params::{OnError, OnOversized};
 use crate::sentence::{analyze, Sentence};
 
 /// One article.
@@ -28,7 +31,47 @@ pub struct Article {
     pub sentences: Vec<Sentence>,
 }
 
+/// An ISO date ("2025-01-05") or a written one ("5 January 2025", "January 5, 2025").
+static DATE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix) \b (?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d) \b
+        | \b (?P<d1>[0-3]?\d) \s+ (?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \.? ,? \s+ (?P<y1>(?:19|20)\d\d) \b
+        | \b (?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \.? \s+ (?P<d2>[0-3]?\d) (?:st|nd|rd|th)? ,? \s+ (?P<y2>(?:19|20)\d\d) \b",
+    )
+    .expect("valid regex")
+});
+
+/// How far into a text a dateline is looked for.
+const DATELINE_BYTES: usize = 300;
+
 impl Article {
+    /// The date to show: the record's date (YYYY-MM-DD) when it has one that parses, else a date
+    /// written in the first lines of the text (a scraped dateline), else none. Only shown; story
+    /// clustering reads the record's date alone.
+    pub fn date_shown(&self) -> Option<String> {
+        if self.day().is_some() {
+            return self.date.as_deref().map(|d| d[..10].to_string());
+        }
+        let mut end = self.text.len().min(DATELINE_BYTES);
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let c = DATE_IN_TEXT.captures(&self.text[..end])?;
+        if let Some(iso) = c.name("iso") {
+            return Some(iso.as_str().to_string());
+        }
+        let (d, m, y) = match c.name("d1") {
+            Some(d) => (d, &c["m1"], &c["y1"]),
+            None => (c.name("d2")?, &c["m2"], &c["y2"]),
+        };
+        const MONTHS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        let m = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))? + 1;
+        let d: u32 = d.as_str().parse().ok().filter(|d| (1..=31).contains(d))?;
+        Some(format!("{y}-{m:02}-{d:02}"))
+    }
+
     /// Days since 1970-01-01 of the date, if it starts with YYYY-MM-DD.
     pub fn day(&self) -> Option<i64> {
         let d = self.date.as_deref()?;
@@ -129,40 +172,88 @@ fn article(
     }
 }
 
-/// Reads every record of `inputs`. Bad records stop the run with the same messages as dedup.
+/// A record that could not be read, set aside under `--on-error skip` (the same facts as dedup's
+/// `rejected.jsonl`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rejected {
+    /// The input file as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+    /// Byte offset of the record in the (decompressed) input.
+    pub byte_offset: u64,
+    /// Its id, when it could be read.
+    pub id: Option<String>,
+    /// What was wrong, as a short word (`malformed_json`, `duplicate_id`...).
+    pub kind: &'static str,
+    /// What was wrong and what to do.
+    pub reason: String,
+}
+
+/// Stops on a bad record (`on_error` stop), or sets it aside.
+fn reject(
+    on_error: OnError,
+    rejected: &mut Vec<Rejected>,
+    at: Location,
+    id: Option<String>,
+    problem: Problem,
+) -> Result<()> {
+    match on_error {
+        OnError::Stop => Err(Error::Input { at, problem }),
+        OnError::Skip => {
+            rejected.push(Rejected {
+                file: at.path,
+                line: at.line,
+                byte_offset: at.byte_offset,
+                id,
+                kind: problem.kind,
+                reason: problem.message,
+            });
+            Ok(())
+        }
+    }
+}
+
+/// Reads every record of `inputs`: the articles, and the records set aside. A bad record stops
+/// the run with the same message as in dedup, or with `on_error` skip is set aside and the run
+/// goes on.
 ///
 /// # Errors
-/// An unreadable input or a bad record (file, line, what was wrong, what to do).
+/// An unreadable input, or under `on_error` stop a bad record (file, line, what was wrong, what
+/// to do).
 pub fn load(
     inputs: &[String],
     fields: &Fields,
     max_doc_bytes: usize,
     oversized: OnOversized,
+    on_error: OnError,
     seed: u64,
-) -> Result<Vec<Article>> {
+) -> Result<(Vec<Article>, Vec<Rejected>)> {
     let spool = tempfile::tempdir().map_err(|source| Error::Output {
         path: std::env::temp_dir(),
         source,
     })?;
     let corpus = Corpus::open(inputs, spool.path())?;
     let mut out = Vec::new();
+    let mut rejected = Vec::new();
     let mut seen = ahash::AHashMap::new();
     for chunk in corpus.read_chunks(max_doc_bytes, &oversized.policy(&fields.id, &fields.text)) {
-        let chunk = chunk.map_err(|(at, problem)| Error::Input { at, problem })?;
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err((at, problem)) => {
+                reject(on_error, &mut rejected, at, None, problem)?;
+                continue;
+            }
+        };
         // Parsing and sentence analysis run in parallel; errors and duplicates are reported in
         // input order, as a sequential reader would find them.
-        let built: Vec<Result<Article>> = chunk
+        let built: Vec<std::result::Result<Article, Problem>> = chunk
             .items
             .par_iter()
             .map(|item| {
                 let src = &corpus.sources[item.span.source as usize];
                 let bytes = chunk.bytes(item);
-                let parsed = parse(src, item, bytes, &fields.id, &fields.text, max_doc_bytes).map_err(|problem| {
-                    Error::Input {
-                        at: corpus.location(&item.span),
-                        problem,
-                    }
-                })?;
+                let parsed = parse(src, item, bytes, &fields.id, &fields.text, max_doc_bytes)?;
                 let (mut title, mut date, mut source) = (None, None, None);
                 if src.kind == SourceKind::Jsonl {
                     // The line parsed once already, so this cannot fail; extra fields are optional.
@@ -184,24 +275,30 @@ pub fn load(
             })
             .collect();
         for (item, a) in chunk.items.iter().zip(built) {
-            let a = a?;
             let at = corpus.location(&item.span);
-            if let Some(first) = seen.insert(a.key.clone(), at.clone()) {
-                return Err(Error::Input {
-                    at,
-                    problem: Problem::new(
-                        "duplicate_id",
-                        format!(
-                            "id \"{}\" was already used at {first}; give every record a unique id",
-                            a.key
-                        ),
+            let a = match a {
+                Ok(a) => a,
+                Err(problem) => {
+                    reject(on_error, &mut rejected, at, None, problem)?;
+                    continue;
+                }
+            };
+            if let Some(first) = seen.get(&a.key) {
+                let problem = Problem::new(
+                    "duplicate_id",
+                    format!(
+                        "id \"{}\" was already used at {first}; give every record a unique id",
+                        a.key
                     ),
-                });
+                );
+                reject(on_error, &mut rejected, at, Some(a.key), problem)?;
+                continue;
             }
+            seen.insert(a.key.clone(), at);
             out.push(a);
         }
     }
-    Ok(out)
+    Ok((out, rejected))
 }
 
 /// Whether `path` names something readable (for the CLI's messages).
@@ -222,6 +319,21 @@ mod tests {
         assert_eq!(a.day(), Some(17_536));
         a.date = Some("Jan 5".into());
         assert_eq!(a.day(), None);
+    }
+
+    #[test]
+    fn dates_shown_from_the_record_or_the_dateline() {
+        let s = seeds(1);
+        let shown: Vec<Option<String>> = s.iter().map(Article::date_shown).collect();
+        assert_eq!(shown[0].as_deref(), Some("2025-01-05"));
+        assert_eq!(shown[1].as_deref(), Some("2025-01-05"), "5 January 2025, 14:50");
+        assert_eq!(shown[3], None, "no date in the first lines");
+        let mut a = s[3].clone();
+        a.date = Some("2018-02-06T05:00:21".into());
+        assert_eq!(a.date_shown().as_deref(), Some("2018-02-06"));
+        a.date = None;
+        a.text = "WASHINGTON — Feb. 6th, 2018. Text.".into();
+        assert_eq!(a.date_shown().as_deref(), Some("2018-02-06"));
     }
 
     #[test]

@@ -61,8 +61,8 @@ impl Printer {
     pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
         use crate::cli::Format;
         let seed = storydup::Params::default().seed;
-        let articles = if args.inputs.is_empty() {
-            storydup::article::seeds(seed)
+        let (articles, rejected) = if args.inputs.is_empty() {
+            (storydup::article::seeds(seed), Vec::new())
         } else {
             let fields = storydup::article::Fields {
                 id: args.id_field.clone(),
@@ -71,7 +71,14 @@ impl Printer {
                 date: args.date_field.clone(),
                 source: args.source_field.clone(),
             };
-            storydup::article::load(&args.inputs, &fields, args.max_doc_bytes, args.oversized.mode(), seed)?
+            storydup::article::load(
+                &args.inputs,
+                &fields,
+                args.max_doc_bytes,
+                args.oversized.mode(),
+                args.on_error(),
+                seed,
+            )?
         };
         let params = storydup::story::StoryParams {
             threshold: args.threshold,
@@ -79,10 +86,11 @@ impl Printer {
             date_window_days: args.date_window,
         };
         let t = std::time::Instant::now();
-        let (report, articles) = storydup::stories::run(articles, &params, seed);
+        let (mut report, articles) = storydup::stories::run(articles, &params, seed);
+        report.rejected = rejected;
         let colour = args.output.is_none() && std::io::stdout().is_terminal();
         let body = match args.format {
-            Format::Text => storydup::render::text(&report, colour),
+            Format::Text => storydup::render::text(&report, &articles, colour, args.detail),
             Format::Json => storydup::render::json(&report),
             Format::Html => storydup::render::html(&report, &articles),
         };
@@ -106,10 +114,11 @@ impl Printer {
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
             eprintln!(
-                "storydup: {} articles in {:.2} s ({})",
+                "storydup: {} articles in {:.2} s ({}); {} rejected",
                 report.num_documents,
                 t.elapsed().as_secs_f64(),
-                stages.join(", ")
+                stages.join(", "),
+                report.rejected.len()
             );
         }
         Ok(())

@@ -12,5 +12,6 @@ mod input_formats;
 mod kill;
 mod properties;
 mod stories_cli;
+mod stories_data;
 mod util;
 mod verify_cli;
