@@ -190,6 +190,79 @@ fn is_headline_like(text: &str, num_words: u32) -> bool {
     (1..=25).contains(&num_words) && !ends_as_sentence(text)
 }
 
+/// Whether a line could match one of the line patterns: all of them need one of these
+/// characters or words, and most lines of an article have none (a cheap test before the regexes).
+fn maybe_furniture(text: &str) -> bool {
+    static HINTS: LazyLock<Regex> = LazyLock::new(|| {
+        let words = [
+            "(",
+            ")",
+            "/",
+            "©",
+            ":",
+            "[",
+            "@",
+            "www.",
+            "http",
+            "photo",
+            "picture",
+            "image",
+            "credit",
+            "video",
+            "file",
+            "getty",
+            "copyright",
+            "reserved",
+            "broadcast",
+            "tribune",
+            "contributed",
+            "information",
+            "newsletter",
+            "sign up",
+            "subscri",
+            "continue reading",
+            "advertisement",
+            "scroll",
+            "comment",
+            "conversation",
+            "discussion",
+            "chat with",
+            "follow",
+            "share",
+            "click",
+            "pay for",
+            "skip",
+            "privacy",
+            "terms of",
+            "download",
+            "may also",
+            "recommended",
+            "continues",
+            "transcript",
+            "published",
+            "mail",
+            "more",
+            "related",
+            "see also",
+            "read",
+            "most ",
+            "trending",
+            "latest",
+            "watch",
+            "listen",
+            "top stories",
+            "caption",
+            "gallery",
+            "pinterest",
+            "robot",
+            "occasional updates",
+        ];
+        let alternation: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+        Regex::new(&format!("(?i){}", alternation.join("|"))).expect("valid regex")
+    });
+    HINTS.is_match(text)
+}
+
 /// Rule 1 on one article: its furniture by what the lines say.
 fn mark_lines(a: &mut Article) {
     let n = a.sentences.len();
@@ -235,6 +308,11 @@ fn mark_lines(a: &mut Article) {
         if in_list {
             marks[k] = true;
         }
+        let digits = words <= 16 && text.bytes().any(|b| b.is_ascii_digit());
+        let pictured = words <= 40 && text.contains("ictured") && !ends_as_sentence(text);
+        if words > 0 && !digits && !pictured && !maybe_furniture(text) {
+            continue;
+        }
         if alone && LINK_HEADING.is_match(text) {
             in_list = true;
         }
@@ -254,7 +332,6 @@ fn mark_lines(a: &mut Article) {
         if (words <= 30 && LINK_INLINE.is_match(text)) || CREDIT_FIRST.is_match(text) {
             marks[para_range(para)].iter_mut().for_each(|m| *m = true);
         }
-        let pictured = words <= 40 && text.to_lowercase().contains("pictured") && !ends_as_sentence(text);
         if CREDIT.is_match(text) || pictured {
             let from = k.saturating_sub(2);
             for (m, s) in marks[from..=k].iter_mut().zip(&a.sentences[from..=k]) {

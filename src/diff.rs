@@ -42,6 +42,9 @@ pub const MIN_FACT_SHARED: usize = 3;
 /// A fact word in more than this share of the sentences aligned is too common to propose a pair
 /// (it still weighs in the similarity of pairs proposed by rarer words).
 const MAX_FACT_SHARE: f64 = 0.2;
+/// A 3-gram in more sentences than this ("one of the") proposes no pairs: two sentences alike
+/// enough to pair share rarer 3-grams too. Keeps the candidates linear in the sentences.
+const MAX_POSTINGS: usize = 48;
 
 /// A sentence of one article.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -292,15 +295,15 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
     // Candidates: sentences that share a 3-gram or a fact word that is not too common.
     let mut postings: AHashMap<(bool, u64), Vec<u32>> = AHashMap::new();
     for (k, &n) in nodes.iter().enumerate() {
-        for &g in &sentence(n).grams {
-            postings.entry((false, g)).or_default().push(k as u32);
+        for &g in sentence(n).grams.iter() {
+            postings.entry((false, u64::from(g))).or_default().push(k as u32);
         }
         for &w in facts[k].iter().filter(|w| df[w] <= max_df) {
             postings.entry((true, w)).or_default().push(k as u32);
         }
     }
     let mut candidates: Vec<(u32, u32)> = Vec::new();
-    for list in postings.values() {
+    for list in postings.values().filter(|l| l.len() <= MAX_POSTINGS) {
         for (x, &p) in list.iter().enumerate() {
             for &q in &list[x + 1..] {
                 if nodes[p as usize].0 != nodes[q as usize].0 {

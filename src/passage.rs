@@ -34,8 +34,7 @@ use serde::Serialize;
 use crate::article::Article;
 use crate::boilerplate::SAME_TOPIC_COSINE;
 use crate::cluster::UnionFind;
-use crate::sentence::{gram_containment, Sentence};
-use crate::shingle::intersection_len;
+use crate::sentence::{content_words, gram_containment, intersection_len, Sentence};
 use crate::story::{cosine, Vector};
 
 /// Hashes per sentence in the candidate index.
@@ -49,6 +48,8 @@ pub const SENTENCE_MATCH: f64 = 0.5;
 const MIN_RUN_WORDS: u32 = 20;
 const MIN_UNQUOTED_WORDS: u32 = 10;
 const MIN_ON_TOPIC: f64 = 0.08;
+/// Heaviest terms of an article that two articles must share for stock text to be compared.
+const TOP_TERMS: usize = 20;
 
 /// One shared passage between two articles.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -90,8 +91,13 @@ type PairMatches = (u32, u32, Vec<(u32, u32)>);
 /// Each candidate pair is compared once, under the smallest sketch hash the two sentences share
 /// (among those not skipped as stock phrases), so no list of candidates is ever built or
 /// deduplicated: a sentence reprinted in many articles would otherwise repeat every pair six times.
-pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u32, u32, u32, u32, f32)> {
-    let mut postings: Vec<(u64, u32, u32)> = articles
+/// `keep(a, i, b, j)` may turn a candidate away before it is compared.
+pub fn sentence_matches(
+    articles: &[Article],
+    furniture: &[Vec<bool>],
+    keep: &(dyn Fn(u32, u32, u32, u32) -> bool + Sync),
+) -> Vec<(u32, u32, u32, u32, f32)> {
+    let mut postings: Vec<(u32, u32, u32)> = articles
         .par_iter()
         .enumerate()
         .flat_map_iter(|(d, a)| {
@@ -109,7 +115,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
         .collect();
     postings.par_sort_unstable();
     let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut stock: AHashSet<u64> = AHashSet::new();
+    let mut stock: AHashSet<u32> = AHashSet::new();
     let mut i = 0;
     while i < postings.len() {
         let mut j = i + 1;
@@ -125,7 +131,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
     }
     let sentence = |d: u32, i: u32| &articles[d as usize].sentences[i as usize];
     // The smallest sketch hash two sentences share, stock phrases aside.
-    let first_shared = |x: &[u64], y: &[u64]| -> Option<u64> {
+    let first_shared = |x: &[u32], y: &[u32]| -> Option<u32> {
         let (x, y) = (&x[..x.len().min(SKETCH)], &y[..y.len().min(SKETCH)]);
         let (mut p, mut q) = (0, 0);
         while p < x.len() && q < y.len() {
@@ -149,7 +155,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
                         continue;
                     }
                     let (sa, sb) = (sentence(a, i), sentence(b, j));
-                    if first_shared(&sa.grams, &sb.grams) != Some(g) {
+                    if first_shared(&sa.grams, &sb.grams) != Some(g) || !keep(a, i, b, j) {
                         continue;
                     }
                     let inter = intersection_len(&sa.grams, &sb.grams) as f64;
@@ -207,9 +213,18 @@ fn is_quote(a: &Article, i: usize) -> bool {
         .any(|(k, o)| k != i && o.quoted >= 0.5 && gram_containment(&s.grams, &o.grams) >= 0.6)
 }
 
+/// The content words of each sentence of an article ([`content_words`]).
+fn article_words(a: &Article) -> Vec<Vec<u64>> {
+    let mut scratch = Vec::new();
+    a.sentences
+        .iter()
+        .map(|s| content_words(s.text(&a.text), &mut scratch))
+        .collect()
+}
+
 /// How often each content word occurs in an article, sorted by word.
-fn word_counts(a: &Article) -> Vec<(u64, u32)> {
-    let mut words: Vec<u64> = a.sentences.iter().flat_map(|s| s.content.iter().copied()).collect();
+fn word_counts(words: &[Vec<u64>]) -> Vec<(u64, u32)> {
+    let mut words: Vec<u64> = words.iter().flatten().copied().collect();
     words.sort_unstable();
     let mut out: Vec<(u64, u32)> = Vec::new();
     for w in words {
@@ -222,10 +237,10 @@ fn word_counts(a: &Article) -> Vec<(u64, u32)> {
 }
 
 /// Share of the passage's content words that recur in the rest of the article (1 when the
-/// passage is most of a real article). `counts` is the article's [`word_counts`]: a word recurs
-/// outside the passage when the article holds more of it than the passage does, which costs the
-/// passage's length rather than the article's.
-fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
+/// passage is most of a real article). `words` are the article's [`article_words`], `counts`
+/// its [`word_counts`]: a word recurs outside the passage when the article holds more of it than
+/// the passage does, which costs the passage's length rather than the article's.
+fn on_topic(a: &Article, words: &[Vec<u64>], counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     let total: u32 = a.sentences.iter().map(|s| s.num_words).sum();
     let inside: u32 = idx.iter().map(|&i| a.sentences[i as usize].num_words).sum();
     if total >= 60 && inside as f64 >= 0.6 * total as f64 {
@@ -234,20 +249,20 @@ fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     let mut idx = idx.to_vec();
     idx.sort_unstable();
     idx.dedup();
-    let mut words: AHashMap<u64, u32> = AHashMap::new();
+    let mut inside: AHashMap<u64, u32> = AHashMap::new();
     for &i in &idx {
-        for &w in &a.sentences[i as usize].content {
-            *words.entry(w).or_default() += 1;
+        for &w in &words[i as usize] {
+            *inside.entry(w).or_default() += 1;
         }
     }
-    if words.is_empty() {
+    if inside.is_empty() {
         return 0.0;
     }
-    let recurring = words
+    let recurring = inside
         .iter()
         .filter(|&(w, &n)| counts.binary_search_by_key(w, |c| c.0).is_ok_and(|k| counts[k].1 > n))
         .count();
-    recurring as f64 / words.len() as f64
+    recurring as f64 / inside.len() as f64
 }
 
 fn span(sentences: &[Sentence], idx: &[u32]) -> (usize, usize) {
@@ -266,39 +281,25 @@ fn own_words(a: &Article, i: usize) -> u32 {
 /// `furniture` and `stock` are [`crate::boilerplate::mark`]'s tables, `vecs` the articles'
 /// TF-IDF vectors.
 pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool>], vecs: &[Vector]) -> Vec<Reprint> {
-    let mut matches = sentence_matches(articles, furniture);
-    // Stock text is evidence only between articles on one topic.
-    // Stock text is evidence only between articles on one topic (one cosine per article pair).
-    matches.sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
-    let mut keep = Vec::with_capacity(matches.len());
-    let mut pair = (u32::MAX, u32::MAX, true);
-    for m in matches {
-        let is_stock = stock[m.0 as usize][m.1 as usize] || stock[m.2 as usize][m.3 as usize];
-        if is_stock {
-            if (pair.0, pair.1) != (m.0, m.2) {
-                let related = cosine(&vecs[m.0 as usize], &vecs[m.2 as usize]) >= SAME_TOPIC_COSINE;
-                pair = (m.0, m.2, related);
-            }
-            if !pair.2 {
-                continue;
-            }
-        }
-        keep.push(m);
-    }
-    let mut matches = keep;
-    // The matched sentences that are quotation.
-    let quoted: AHashSet<(u32, u32)> = {
-        let mut sentences: Vec<(u32, u32)> = matches.iter().flat_map(|m| [(m.0, m.1), (m.2, m.3)]).collect();
-        sentences.par_sort_unstable();
-        sentences.dedup();
-        let is_q: Vec<bool> = sentences
-            .par_iter()
-            .map(|&(d, i)| is_quote(&articles[d as usize], i as usize))
-            .collect();
-        sentences.into_iter().zip(is_q).filter(|x| x.1).map(|x| x.0).collect()
+    // Stock text is evidence only between articles on one topic: a quick test first (the two
+    // share one of their heaviest terms), the cosine later for the pairs with two matches.
+    let tops: Vec<Vec<u64>> = vecs
+        .par_iter()
+        .map(|v| {
+            let mut top = v.clone();
+            top.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let mut t: Vec<u64> = top.iter().take(TOP_TERMS).map(|x| x.0).collect();
+            t.sort_unstable();
+            t
+        })
+        .collect();
+    let keep = |a: u32, i: u32, b: u32, j: u32| {
+        !(stock[a as usize][i as usize] || stock[b as usize][j as usize])
+            || crate::shingle::intersection_len(&tops[a as usize], &tops[b as usize]) > 0
     };
-    matches.sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
-    // Group by article pair.
+    let mut matches = sentence_matches(articles, furniture, &keep);
+    matches.par_sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
+    // Group by article pair; a pair needs two matches to hold a run.
     let mut groups: Vec<PairMatches> = Vec::new();
     for (a, i, b, j, _) in matches {
         match groups.last_mut() {
@@ -307,17 +308,42 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         }
     }
     groups.retain(|g| g.2.len() >= 2);
+    // Stock text is evidence only between articles on one topic (one cosine per article pair).
+    groups.par_iter_mut().for_each(|(a, b, m)| {
+        let is_stock = |&(i, j): &(u32, u32)| stock[*a as usize][i as usize] || stock[*b as usize][j as usize];
+        if m.iter().any(is_stock) && cosine(&vecs[*a as usize], &vecs[*b as usize]) < SAME_TOPIC_COSINE {
+            m.retain(|x| !is_stock(x));
+        }
+    });
+    groups.retain(|g| g.2.len() >= 2);
+    // The matched sentences that are quotation.
+    let quoted: AHashSet<(u32, u32)> = {
+        let mut sentences: Vec<(u32, u32)> = groups
+            .iter()
+            .flat_map(|(a, b, m)| m.iter().flat_map(move |&(i, j)| [(*a, i), (*b, j)]))
+            .collect();
+        sentences.par_sort_unstable();
+        sentences.dedup();
+        let is_q: Vec<bool> = sentences
+            .par_iter()
+            .map(|&(d, i)| is_quote(&articles[d as usize], i as usize))
+            .collect();
+        sentences.into_iter().zip(is_q).filter(|x| x.1).map(|x| x.0).collect()
+    };
     let mut involved: Vec<u32> = groups.iter().flat_map(|g| [g.0, g.1]).collect();
     involved.sort_unstable();
     involved.dedup();
-    let mut counts: Vec<Vec<(u64, u32)>> = vec![Vec::new(); articles.len()];
-    let computed: Vec<Vec<(u64, u32)>> = involved
+    // Content words and their counts, for the articles that may hold a passage.
+    type Words = (Vec<Vec<u64>>, Vec<(u64, u32)>);
+    let computed: Vec<Words> = involved
         .par_iter()
-        .map(|&d| word_counts(&articles[d as usize]))
+        .map(|&d| {
+            let w = article_words(&articles[d as usize]);
+            let c = word_counts(&w);
+            (w, c)
+        })
         .collect();
-    for (&d, c) in involved.iter().zip(computed) {
-        counts[d as usize] = c;
-    }
+    let words_of: AHashMap<u32, &Words> = involved.iter().copied().zip(computed.iter()).collect();
     groups
         .into_par_iter()
         .filter_map(|(a, b, mut m)| {
@@ -342,8 +368,8 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
                     if own < MIN_UNQUOTED_WORDS || words < MIN_RUN_WORDS {
                         return None;
                     }
-                    if on_topic(da, &counts[a as usize], &ia) < MIN_ON_TOPIC
-                        || on_topic(db, &counts[b as usize], &ib) < MIN_ON_TOPIC
+                    let (wa, wb) = (words_of[&a], words_of[&b]);
+                    if on_topic(da, &wa.0, &wa.1, &ia) < MIN_ON_TOPIC || on_topic(db, &wb.0, &wb.1, &ib) < MIN_ON_TOPIC
                     {
                         return None;
                     }
@@ -524,7 +550,7 @@ mod tests {
         ];
         let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
-        let m = sentence_matches(&arts, &furniture);
+        let m = sentence_matches(&arts, &furniture, &|_, _, _, _| true);
         let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.1, x.2, x.3)).collect();
         let mut unique = keys.clone();
         unique.dedup();

@@ -89,10 +89,17 @@ impl Printer {
         let (mut report, articles) = storydup::stories::run(articles, &params, seed);
         report.rejected = rejected;
         let colour = args.output.is_none() && std::io::stdout().is_terminal();
+        // The JSON report is written as it is made; text and HTML are made first.
         let body = match args.format {
             Format::Text => storydup::render::text(&report, &articles, colour, args.detail),
-            Format::Json => storydup::render::json(&report),
+            Format::Json => String::new(),
             Format::Html => storydup::render::html(&report, &articles),
+        };
+        let emit = |w: &mut dyn Write| -> std::io::Result<()> {
+            match args.format {
+                Format::Json => storydup::render::write_json(&report, w),
+                _ => w.write_all(body.as_bytes()),
+            }
         };
         match &args.output {
             Some(path) => {
@@ -106,10 +113,11 @@ impl Printer {
                     .to_string_lossy()
                     .into_owned();
                 let mut out = storydup::report::Output::create(dir, &name)?;
-                out.write(body.as_bytes())?;
+                let mut sink = OutputWriter(&mut out);
+                emit(&mut sink)?;
                 out.finish()?.commit()?;
             }
-            None => std::io::stdout().lock().write_all(body.as_bytes())?,
+            None => emit(&mut std::io::stdout().lock())?,
         }
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
@@ -121,6 +129,19 @@ impl Printer {
                 report.rejected.len()
             );
         }
+        Ok(())
+    }
+}
+
+/// An [`storydup::report::Output`] as an [`std::io::Write`].
+struct OutputWriter<'a>(&'a mut storydup::report::Output);
+
+impl Write for OutputWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(std::io::Error::other)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

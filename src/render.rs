@@ -7,6 +7,7 @@
 //! by sentence, wrapped and never cut. Site furniture is never shown as article text.
 
 use std::fmt::Write;
+use std::io::Write as _;
 
 use ahash::AHashMap;
 
@@ -54,9 +55,20 @@ fn wrap(o: &mut String, first: &str, indent: usize, text: &str) {
 /// The report as pretty JSON with a final line end (stable order: stories by first article,
 /// variants by input order).
 pub fn json(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("the report serializes");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write_json(report, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// [`json`], written as it is made (the report of 100,000 articles is never held twice).
+///
+/// # Errors
+/// The writer's.
+pub fn write_json(report: &Report, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 struct Paint(bool);

@@ -34,10 +34,14 @@ pub struct Sentence {
     pub quoted: f32,
     /// Hash of its normalized words: equal keys mean the same sentence up to case and punctuation.
     pub key: u64,
-    /// Sorted, deduplicated hashes of its word 3-grams (one hash for a sentence of under 3 words).
-    pub grams: Vec<u64>,
-    /// Hashes of its content words ([`crate::terms::is_content`]), in order.
-    pub content: Vec<u64>,
+    /// Sorted, deduplicated 32-bit hashes of its word 3-grams (one hash for a sentence of under 3
+    /// words). 32 bits: a Jaccard of two sentences' sets is off by a collision at most once in
+    /// ~10 million pairs, and 3 million sentences (100,000 articles) hold half the memory.
+    pub grams: Box<[u32]>,
+    /// Hashes of its content words ([`crate::terms::is_content`]), in order. Read by
+    /// [`crate::story::vectors`]; [`crate::stories::run`] empties it once the vectors are built
+    /// (story clustering reads only the vectors and the dates), to hold 100,000 articles in 2 GB.
+    pub content: Box<[u64]>,
     /// Site furniture (a credit, a newsletter box, a copyright line...), set by
     /// [`crate::boilerplate::mark`]: never evidence of reuse, never shown as article text.
     pub furniture: bool,
@@ -242,12 +246,12 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
             }
         });
         let key = words.iter().fold(mix64(words.len() as u64), |h, &w| mix64(h ^ w));
-        let mut grams: Vec<u64> = if words.len() < 3 {
-            vec![key]
+        let mut grams: Vec<u32> = if words.len() < 3 {
+            vec![(key >> 32) as u32]
         } else {
             words
                 .windows(3)
-                .map(|w| mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))))
+                .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32)
                 .collect()
         };
         grams.sort_unstable();
@@ -259,17 +263,46 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
             num_words: words.len() as u32,
             quoted,
             key,
-            grams,
-            content,
+            grams: grams.into_boxed_slice(),
+            content: content.into_boxed_slice(),
             furniture: false,
         });
     }
     out
 }
 
+/// Size of the intersection of two sorted, deduplicated sets.
+pub fn intersection_len(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Hashes of the content words of `text`, in order, with a fixed seed: for comparing the words
+/// of one article with each other once [`Sentence::content`] is emptied.
+pub fn content_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
+    let mut out = Vec::new();
+    for_each_word(text, scratch, |w| {
+        if is_content(w) {
+            out.push(hash_bytes(w, 0));
+        }
+    });
+    out
+}
+
 /// Jaccard of two sorted gram sets.
-pub fn gram_jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let inter = crate::shingle::intersection_len(a, b) as f64;
+pub fn gram_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let inter = intersection_len(a, b) as f64;
     let union = (a.len() + b.len()) as f64 - inter;
     if union == 0.0 {
         0.0
@@ -279,8 +312,8 @@ pub fn gram_jaccard(a: &[u64], b: &[u64]) -> f64 {
 }
 
 /// Share of the smaller gram set found in the larger.
-pub fn gram_containment(a: &[u64], b: &[u64]) -> f64 {
-    let inter = crate::shingle::intersection_len(a, b) as f64;
+pub fn gram_containment(a: &[u32], b: &[u32]) -> f64 {
+    let inter = intersection_len(a, b) as f64;
     let small = a.len().min(b.len()).max(1) as f64;
     inter / small
 }

@@ -128,9 +128,14 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
     let mut timings = Vec::new();
     let t = Instant::now();
     let vecs = story::vectors(&articles, seed);
+    // The content words have made the vectors; nothing else reads them (see Sentence::content).
+    articles
+        .par_iter_mut()
+        .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
     let (furniture, stock) = boilerplate::mark(&mut articles, &vecs);
     let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
     drop((furniture, stock));
+
     let groups = passage::groups(articles.len(), &reprints);
     timings.push(("passages", t.elapsed().as_secs_f64()));
     let t = Instant::now();
