@@ -12,7 +12,8 @@
 #          THREADS=$(nproc)   worker threads for storydup (-j) and the peers that parallelise
 #          PEER_TIMEOUT=3600  seconds after which a peer run is stopped
 #          SEED=42            corpus seed
-#          SHARED=../shared   the shared benchmark kit and data (read only; never copied into git)
+#          STORYDUP_SHARED=../shared  the shared benchmark kit and data (read only; never copied
+#                             into git; benches/kit.sh says what it is; SHARED is read too)
 #          WORK=bench-work    work folder (git-ignored): kit copy, venv, corpora, run outputs
 #          PYTHON=python3     interpreter for the venv (the peers need Python 3.10-3.12)
 #          NOTE="..."         free text added to the report (e.g. "machine shared with builds")
@@ -31,7 +32,7 @@ cd "$ROOT"
 
 # the exact command, for the report (the settings that came from the environment, then the sizes)
 CMD=""
-for v in PEERS REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED SHARED WORK PYTHON; do
+for v in PEERS REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED STORYDUP_SHARED SHARED WORK PYTHON; do
   if [ -n "${!v+x}" ]; then CMD+="$v=\"${!v}\" "; fi
 done
 CMD+="benches/compare.sh $*"
@@ -47,17 +48,14 @@ PEER_REPEATS=${PEER_REPEATS:-1}
 THREADS=${THREADS:-$(nproc)}
 PEER_TIMEOUT=${PEER_TIMEOUT:-3600}
 SEED=${SEED:-42}
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) \
-  || die "the shared kit is not at ${SHARED:-$ROOT/../shared} (set SHARED=/path/to/shared)"
+. "$ROOT/benches/kit.sh"
+kit_find bench/make_corpus.py bench/peers.py data
 WORK=${WORK:-$ROOT/bench-work}
 PYTHON=${PYTHON:-python3}
 NOTE=${NOTE:-}
 for v in REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
 done
-[ -f "$SHARED/bench/make_corpus.py" ] && [ -f "$SHARED/bench/peers.py" ] \
-  || die "$SHARED/bench has no make_corpus.py/peers.py"
-[ -d "$SHARED/data" ] || die "$SHARED/data is missing (the real news text the corpus is built from)"
 
 sizes_joined=$(IFS=-; echo "${SIZES[*]}")
 OUT=${OUT:-results/$(date +%F)-compare-$sizes_joined.md}

@@ -6,16 +6,16 @@
 //!     cargo bench --bench kernels
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use storydup::cluster::{assemble, Edge, Rule, Similarity};
+use storydup::dedup::cluster::{assemble, Edge, Rule, Similarity};
+use storydup::dedup::lsh::{candidates, Bands};
+use storydup::dedup::minhash::MinHasher;
 use storydup::hash::SplitMix64;
-use storydup::lsh::{candidates, Bands};
-use storydup::minhash::MinHasher;
 use storydup::params::Shingle;
 use storydup::shingle::Shingler;
 
 /// `n` texts of about 450 words drawn from the seed reports' words by a fixed generator.
 fn texts(n: usize) -> Vec<String> {
-    let words: Vec<String> = storydup::article::SEEDS
+    let words: Vec<String> = storydup::stories::article::SEEDS
         .iter()
         .flat_map(|(_, t)| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
         .collect();
@@ -66,13 +66,13 @@ fn banding(c: &mut Criterion) {
     for n in [10_000usize, 100_000] {
         // Random signatures, with every 10th record a copy of the one before: n/10 true pairs.
         let mut g = SplitMix64::new(3);
-        let mut sigs = vec![0u32; n * 128];
+        let mut sigs = vec![0u16; n * 128];
         for d in 0..n {
             for s in 0..128 {
                 sigs[d * 128 + s] = if d % 10 == 9 {
                     sigs[(d - 1) * 128 + s]
                 } else {
-                    g.next() as u32
+                    g.next() as u16
                 };
             }
         }
@@ -80,7 +80,7 @@ fn banding(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("candidates", n), &sigs, |b, sigs| {
             b.iter(|| {
-                let p = candidates(sigs, 128, &bands);
+                let p = candidates(sigs, &vec![1; n], 128, &bands, 0);
                 assert_eq!(p.len(), n / 10);
                 black_box(p.len())
             })
@@ -111,7 +111,7 @@ fn clustering(c: &mut Criterion) {
     };
     c.bench_function("cluster/assemble_20k", |b| {
         b.iter(|| {
-            let cl = assemble(&members, &edges, &rule, |_, _| Similarity {
+            let cl = assemble(&members, &edges, &[], 0, &rule, |_, _| Similarity {
                 jaccard: 0.85,
                 containment: 0.9,
             });

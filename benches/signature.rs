@@ -6,7 +6,7 @@
 //!   whitespace, a rolling word-5-gram hash, 128 multiply-add min slots, no JSON and no NFKC,
 //!   compiled for the CPU it runs on (AVX-512 when present). Two slot kernels: 32-bit
 //!   `a·x + b mod 2^32`, and storydup's own 64-bit multiply-shift kernel (`MinHasher::update_all`);
-//! - **storydup**: the library's signing stage (`dedup::sign_chunk`: UTF-8 check, JSON parse,
+//! - **storydup**: the library's signing stage (`io::dedup::sign_chunk`: UTF-8 check, JSON parse,
 //!   NFKC + lower case, word 5-gram hashes, 128-slot MinHash) on one thread and on two, over
 //!   chunks already read into memory, with its own per-part thread-seconds.
 //!
@@ -23,10 +23,11 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
-use storydup::corpus::{Chunk, Corpus};
-use storydup::dedup::{sign_chunk, SignTimes};
+use storydup::dedup::minhash::MinHasher;
+use storydup::dedup::Signer;
 use storydup::hash::{mix64, SplitMix64};
-use storydup::minhash::MinHasher;
+use storydup::io::dedup::{sign_chunk, SignTimes};
+use storydup::io::source::{Chunk, Corpus};
 use storydup::params::Params;
 
 const NUM_PERM: usize = 128;
@@ -70,7 +71,10 @@ fn main() {
         repeats,
         || {
             let n: usize = corpus
-                .read_chunks(params.max_doc_bytes, &params.oversized_policy())
+                .read_chunks(
+                    params.max_doc_bytes,
+                    &storydup::io::source::oversized_policy(params.oversized, &params.id_field, &params.text_field),
+                )
                 .into_iter()
                 .map(|c| c.expect("readable").items.len())
                 .sum();
@@ -113,7 +117,10 @@ fn main() {
 
     // (c, d) storydup's signing stage, on chunks already in memory.
     let chunks: Vec<Chunk> = corpus
-        .read_chunks(params.max_doc_bytes, &params.oversized_policy())
+        .read_chunks(
+            params.max_doc_bytes,
+            &storydup::io::source::oversized_policy(params.oversized, &params.id_field, &params.text_field),
+        )
         .into_iter()
         .map(|c| c.expect("readable"))
         .collect();
@@ -126,7 +133,7 @@ fn main() {
             .expect("a thread pool");
         let mut parts: Vec<SignTimes> = Vec::new();
         report(
-            "storydup signing stage (dedup::sign_chunk: parse, normalize, shingle, MinHash)",
+            "storydup signing stage (io::dedup::sign_chunk: parse, normalize, shingle, MinHash)",
             threads,
             chunk_mb,
             repeats,
@@ -182,12 +189,12 @@ fn report(name: &str, threads: usize, mb: f64, repeats: usize, mut f: impl FnMut
 /// Signs every chunk with the library's signing stage; returns a checksum of the signatures and
 /// the summed thread-seconds of its parts.
 fn sign_all(corpus: &Corpus, chunks: &[Chunk], params: &Params) -> (u64, SignTimes) {
-    let hasher = MinHasher::new(params.num_perm, params.seed);
+    let signer = Signer::new(params).expect("default parameters are valid");
     let mut sum = SignTimes::default();
     let mut check = 0u64;
     for chunk in chunks {
         let mut sigs = vec![u32::MAX; chunk.items.len() * params.num_perm];
-        let (signed, t) = sign_chunk(corpus, chunk, params, &hasher, &mut sigs);
+        let (signed, t) = sign_chunk(corpus, chunk, &signer, &mut sigs);
         assert!(signed.iter().all(Result::is_ok), "every record of the corpus signs");
         sum.parse += t.parse;
         sum.normalize += t.normalize;

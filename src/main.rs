@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, IndexArgs, IndexCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let subcommand = Subcommand::of(&cli.command);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -20,9 +21,66 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("storydup: {e}");
+            let advice = e
+                .downcast_ref::<storydup::Error>()
+                .map(|e| subcommand.advice(e))
+                .unwrap_or_default();
+            eprintln!("storydup: {e}{advice}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Which subcommand ran, for the advice its errors end with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subcommand {
+    Dedup,
+    Index,
+    Stories,
+    Eval,
+    Verify,
+    Params,
+}
+
+impl Subcommand {
+    fn of(command: &Command) -> Subcommand {
+        match command {
+            Command::Dedup(_) => Subcommand::Dedup,
+            Command::Index(_) => Subcommand::Index,
+            Command::Stories(_) => Subcommand::Stories,
+            Command::Eval(_) => Subcommand::Eval,
+            Command::Verify(_) => Subcommand::Verify,
+            Command::Params => Subcommand::Params,
+        }
+    }
+
+    /// What this subcommand can do about `e` besides fixing the record, appended to the
+    /// message. The one place that knows which options each subcommand has: the library's
+    /// messages name only the fix itself and options every reader of records has
+    /// (`--id-field`, `--text-field`, `--max-doc-bytes`, `--oversized`). A test checks that
+    /// every option an error names is in the subcommand's `--help`.
+    fn advice(self, e: &storydup::Error) -> String {
+        let storydup::Error::Input { at, problem } = e else {
+            return String::new();
+        };
+        let mut advice = String::new();
+        // A first line that is not a JSON object: perhaps the file is not JSONL at all, and
+        // skipping would reject every line of it.
+        if at.line == 1 && matches!(problem.kind, "malformed_json" | "not_an_object") {
+            advice.push_str(&format!("; if {} is not JSONL, convert it to JSONL", at.path));
+        }
+        // The input changing under a run is not the record's fault: skipping it would not help.
+        if problem.kind != "changed" {
+            match self {
+                Subcommand::Dedup | Subcommand::Index => advice
+                    .push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on"),
+                Subcommand::Stories => {
+                    advice.push_str("; or rerun with --on-error skip to list the record in the report and go on")
+                }
+                Subcommand::Eval | Subcommand::Verify | Subcommand::Params => {}
+            }
+        }
+        advice
     }
 }
 
@@ -30,14 +88,43 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let printer = printer::Printer::new(cli.quiet);
     match cli.command {
         Command::Dedup(args) => {
-            if let Some(n) = args.threads {
+            if let Some(n) = args.params.threads {
                 rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
             }
-            let params = args.params();
+            let params = args.params.params();
             let progress = printer.progress();
-            let summary = storydup::dedup::run(&args.inputs, &args.out, &params, &progress)?;
+            let summary = match &args.against {
+                None => storydup::io::dedup::run(&args.inputs, &args.out, &params, &progress)?,
+                Some(index) => {
+                    let (summary, updated) = storydup::io::index::dedup_against(
+                        &args.inputs,
+                        index,
+                        &args.out,
+                        &params,
+                        args.update,
+                        &progress,
+                    )?;
+                    if let Some(u) = updated {
+                        printer.index(&u);
+                    }
+                    summary
+                }
+            };
             progress.finish();
             printer.summary(&summary, &args.out);
+        }
+        Command::Index(IndexArgs {
+            command: IndexCommand::Build(args),
+        }) => {
+            if let Some(n) = args.params.threads {
+                rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()?;
+            }
+            let params = args.params.params();
+            let progress = printer.progress();
+            let summary =
+                storydup::io::index::build(&args.inputs, &args.index, args.out.as_deref(), &params, &progress)?;
+            progress.finish();
+            printer.index(&summary);
         }
         Command::Stories(args) => {
             if let Some(n) = args.threads {
@@ -46,26 +133,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             printer.stories(&args)?;
         }
         Command::Eval(args) => {
-            let scores = storydup::eval::evaluate(&args.truth, &args.pred)?;
+            let scores = storydup::io::eval::evaluate(&args.truth, &args.pred)?;
             printer::print_scores(&scores, args.json)?;
         }
         Command::Verify(args) => {
-            let audit = storydup::check::verify(&args.dir, &args.inputs)?;
-            for p in &audit.problems {
-                println!("{p}");
-            }
-            println!(
-                "{}: {} input records = {} kept + {} removed + {} rejected",
-                if audit.is_ok() { "ok" } else { "FAILED" },
-                audit.input,
-                audit.kept,
-                audit.removed,
-                audit.rejected
-            );
+            let audit = storydup::io::audit::verify(&args.dir, &args.inputs)?;
+            printer::print_audit(&audit)?;
             if !audit.is_ok() {
+                let different = audit.problems.iter().any(|p| p.starts_with("different input"));
                 return Err(format!(
-                    "{} problems: the outputs do not account for the input",
-                    audit.problems.len()
+                    "{}: the outputs do not account for the input{}",
+                    audit.problems_line(),
+                    if different {
+                        ", which is not the one the run read"
+                    } else {
+                        ""
+                    }
                 )
                 .into());
             }

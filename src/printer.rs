@@ -5,8 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use storydup::dedup::{Observer, Summary};
+use storydup::dedup::Observer;
 use storydup::eval::Scores;
+use storydup::io::audit::Audit;
+use storydup::io::plural::{count, thousands};
+use storydup::schema::Summary;
 
 /// The output policy of one invocation.
 pub struct Printer {
@@ -34,18 +37,24 @@ impl Printer {
         Progress { bar }
     }
 
-    /// The counts on one line and the time of each stage on another, on stderr.
+    /// The counts on one line and the time of each stage on another, on stderr; a third names
+    /// the records without an id and the files skipped in folders, when there are any.
     pub fn summary(&self, s: &Summary, out: &Path) {
         if self.quiet {
             return;
         }
+        let empty = if s.empty > 0 {
+            format!(" ({} empty)", thousands(s.empty))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "storydup: {} records: {} kept, {} removed in {} clusters, {} rejected ({} bands x {} rows, {:.2} s, {:.1} MB/s); outputs in {}",
-            s.input,
-            s.kept,
-            s.removed,
-            s.clusters,
-            s.rejected,
+            "storydup: {}: {} kept{empty}, {} removed in {}, {} rejected ({} bands x {} rows, {:.2} s, {:.1} MB/s); outputs in {}",
+            count(s.input, "record", "records"),
+            thousands(s.kept),
+            thousands(s.removed),
+            count(s.clusters, "cluster", "clusters"),
+            thousands(s.rejected),
             s.lsh.bands,
             s.lsh.rows,
             s.timings_s.total,
@@ -53,6 +62,44 @@ impl Printer {
             out.display()
         );
         eprintln!("storydup: stages: {}", s.timings_s.breakdown());
+        let mut notes = Vec::new();
+        if s.without_id > 0 {
+            notes.push(format!(
+                "{} without an \"{}\" field, known by their place (FILE:LINE)",
+                count(s.without_id, "record", "records"),
+                s.params.id_field
+            ));
+        }
+        if s.skipped_files > 0 {
+            notes.push(format!(
+                "{} in input folders skipped: storydup reads {}",
+                count(s.skipped_files, "file", "files"),
+                storydup::io::source::READS
+            ));
+        }
+        if !notes.is_empty() {
+            eprintln!("storydup: {}", notes.join("; "));
+        }
+    }
+}
+
+impl Printer {
+    /// What an index build or update did, on one line of stderr.
+    pub fn index(&self, s: &storydup::io::index::IndexSummary) {
+        if self.quiet {
+            return;
+        }
+        eprintln!(
+            "storydup: index {} generation {}: {} records ({} added, {} rejected) in {:.1} MB ({:.0} bytes per record), {:.2} s",
+            s.index,
+            s.generation,
+            s.records,
+            s.added,
+            s.rejected,
+            s.bytes as f64 / 1e6,
+            s.bytes as f64 / s.records.max(1) as f64,
+            s.seconds
+        );
     }
 }
 
@@ -60,88 +107,51 @@ impl Printer {
     /// Runs `stories` and writes the report where and how the arguments say.
     pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
         use crate::cli::Format;
-        let seed = storydup::Params::default().seed;
-        let (articles, rejected) = if args.inputs.is_empty() {
-            (storydup::article::seeds(seed), Vec::new())
-        } else {
-            let fields = storydup::article::Fields {
-                id: args.id_field.clone(),
+        use storydup::io::stories::{self, Fields, Format as Out, Options};
+        let (id, missing_id) = args.id_field();
+        let options = Options {
+            fields: Fields {
+                id,
                 text: args.text_field.clone(),
                 title: args.title_field.clone(),
                 date: args.date_field.clone(),
                 source: args.source_field.clone(),
-            };
-            storydup::article::load(
-                &args.inputs,
-                &fields,
-                args.max_doc_bytes,
-                args.oversized.mode(),
-                args.on_error(),
-                seed,
-            )?
-        };
-        let params = storydup::story::StoryParams {
-            threshold: args.threshold,
-            min_average: args.min_average,
-            date_window_days: args.date_window,
+                missing_id,
+            },
+            max_doc_bytes: args.max_doc_bytes,
+            oversized: args.oversized.mode(),
+            on_error: args.on_error(),
+            story: storydup::stories::story::StoryParams {
+                relative_threshold: args.relative_threshold,
+                smoothing: args.smoothing,
+                date_window_days: args.date_window,
+            },
+            seed: storydup::Params::default().seed,
         };
         let t = std::time::Instant::now();
-        let (mut report, articles) = storydup::stories::run(articles, &params, seed);
-        report.rejected = rejected;
-        let colour = args.output.is_none() && std::io::stdout().is_terminal();
-        // The JSON report is written as it is made; text and HTML are made first.
-        let body = match args.format {
-            Format::Text => storydup::render::text(&report, &articles, colour, args.detail),
-            Format::Json => String::new(),
-            Format::Html => storydup::render::html(&report, &articles),
-        };
-        let emit = |w: &mut dyn Write| -> std::io::Result<()> {
-            match args.format {
-                Format::Json => storydup::render::write_json(&report, w),
-                _ => w.write_all(body.as_bytes()),
-            }
+        let (report, articles) = stories::run(&args.inputs, &options)?;
+        let format = match args.format {
+            Format::Text => Out::Text {
+                colour: args.output.is_none() && std::io::stdout().is_terminal(),
+                detail: args.detail,
+            },
+            Format::Json => Out::Json,
+            Format::Html => Out::Html,
         };
         match &args.output {
-            Some(path) => {
-                let dir = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let name = path
-                    .file_name()
-                    .ok_or("--output names no file")?
-                    .to_string_lossy()
-                    .into_owned();
-                let mut out = storydup::report::Output::create(dir, &name)?;
-                let mut sink = OutputWriter(&mut out);
-                emit(&mut sink)?;
-                out.finish()?.commit()?;
-            }
-            None => emit(&mut std::io::stdout().lock())?,
+            Some(path) => stories::write_atomically(path, &report, &articles, format)?,
+            None => stories::write(&report, &articles, format, &mut std::io::stdout().lock())?,
         }
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
             eprintln!(
-                "storydup: {} articles in {:.2} s ({}); {} rejected",
-                report.num_documents,
+                "storydup: {} in {:.2} s ({}); {} rejected",
+                count(report.num_documents as u64, "article", "articles"),
                 t.elapsed().as_secs_f64(),
                 stages.join(", "),
                 report.rejected.len()
             );
         }
-        Ok(())
-    }
-}
-
-/// An [`storydup::report::Output`] as an [`std::io::Write`].
-struct OutputWriter<'a>(&'a mut storydup::report::Output);
-
-impl Write for OutputWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf).map_err(std::io::Error::other)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -169,6 +179,19 @@ impl Observer for Progress {
     }
 }
 
+/// What `verify` found, on stdout: the problems (those about the input as a whole first, then
+/// by file and line), how many there are, and the closing line.
+pub fn print_audit(audit: &Audit) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for p in &audit.problems {
+        writeln!(out, "{p}")?;
+    }
+    if !audit.is_ok() {
+        writeln!(out, "{}", audit.problems_line())?;
+    }
+    writeln!(out, "{}", audit.closing_line())
+}
+
 /// Scores as a table (for humans) or JSON (for computers), on stdout.
 pub fn print_scores(s: &Scores, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -193,10 +216,12 @@ pub fn print_scores(s: &Scores, json: bool) -> std::io::Result<()> {
     )?;
     writeln!(out, "ARI       {:.4}", s.ari)?;
     if s.unknown_pred_ids > 0 {
+        let n = s.unknown_pred_ids as u64;
         writeln!(
             out,
-            "({} predicted ids are not in the truth and were ignored)",
-            s.unknown_pred_ids
+            "({} not in the truth {} ignored)",
+            count(n, "predicted id", "predicted ids"),
+            if n == 1 { "was" } else { "were" }
         )?;
     }
     if let Some(v) = &s.variants {

@@ -4,7 +4,7 @@
 //! every signature anyone saved (and every LSH bucket built from them) changes with it: bump the
 //! version, say so in the release notes, and only then paste the new numbers here.
 
-use storydup::minhash::MinHasher;
+use storydup::dedup::minhash::MinHasher;
 use storydup::params::Shingle;
 use storydup::shingle::Shingler;
 

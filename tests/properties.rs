@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use storydup::cluster::{assemble, Edge, Measure, Rule, Similarity, UnionFind};
+use storydup::dedup::cluster::{assemble, Edge, Measure, Rule, Similarity};
+use storydup::dedup::minhash::{estimate_jaccard, MinHasher};
 use storydup::hash::mix64;
-use storydup::minhash::{estimate_jaccard, MinHasher};
+use storydup::sets::UnionFind;
 
 use crate::util::*;
 
@@ -204,7 +205,7 @@ proptest! {
         let pairs: Vec<(u32, u32)> = edges.iter().map(|e| (e.a, e.b)).collect();
         // Pairs without an edge measure below the threshold.
         let below = Similarity { jaccard: 0.1, containment: 0.2 };
-        let clusters = assemble(&members, &edges, &rule, |a, b| {
+        let clusters = assemble(&members, &edges, &[], 0, &rule, |a, b| {
             assert!(a < b && !pairs.contains(&(a, b)), "measure is called for pairs without an edge only");
             below
         });
@@ -301,6 +302,8 @@ proptest! {
         let mut expected_rejects: Vec<(u64, String)> = Vec::new();
         let mut good_ids: Vec<String> = Vec::new();
         let mut records = 0u64;
+        let mut placed: Vec<u64> = Vec::new();
+        let mut empties = 0u64;
         for (n, &(kind, crlf)) in mix.iter().enumerate() {
             let line_no = n as u64 + 1;
             let id = format!("r{line_no}");
@@ -315,8 +318,10 @@ proptest! {
                 Line::InvalidUtf8 => ([format!("{{\"id\":\"{id}\",\"text\":\"Andr").as_bytes(), b"\xe9 Ballin\"}"].concat(), Some("invalid_utf8")),
                 Line::MissingText => (format!("{{\"id\":\"{id}\"}}").into_bytes(), Some("missing_text")),
                 Line::NumberText => (format!("{{\"id\":\"{id}\",\"text\":5}}").into_bytes(), Some("bad_text")),
-                Line::MissingId => (format!("{{\"text\":{:?}}}", "Kursk region").into_bytes(), Some("missing_id")),
-                Line::Empty => (format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(), Some("empty")),
+                // Known by its place; two of them have the same text, so one may be removed.
+                Line::MissingId => (format!("{{\"text\":{:?}}}", "Kursk region").into_bytes(), None),
+                // Kept, never matched.
+                Line::Empty => (format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(), None),
                 Line::TooLarge => (Doc::new(&id, s[n % 5].1.clone()).line().into_bytes(), Some("too_large")),
                 Line::NotObject => (b"[\"Kursk\"]".to_vec(), Some("not_an_object")),
                 Line::Nul => (format!("{{\"id\":\"{id}\",\"text\":\"a\0b\"}}").into_bytes(), Some("malformed_json")),
@@ -327,9 +332,11 @@ proptest! {
             }
             match reject {
                 Some(k) => expected_rejects.push((line_no, k.to_string())),
+                None if matches!(kind, Line::MissingId) => placed.push(line_no),
                 None if !matches!(kind, Line::Blank) => good_ids.push(id),
                 None => {}
             }
+            empties += u64::from(matches!(kind, Line::Empty));
             if matches!(kind, Line::TooLarge) {
                 prop_assert!(line.len() > max);
             } else {
@@ -345,10 +352,19 @@ proptest! {
         let o = Outputs::read(&env.out());
         prop_assert_eq!(o.summary["input"].as_u64().unwrap(), records);
         prop_assert_eq!(o.rejected_kinds(), expected_rejects);
-        let mut accepted: Vec<String> = o.kept_ids();
+        prop_assert_eq!(o.summary["empty"].as_u64().unwrap(), empties);
+        prop_assert_eq!(o.summary["without_id"].as_u64().unwrap(), placed.len() as u64);
+        // Records without an id are removed under their place, and kept as their line (no id).
+        let places: Vec<String> = placed.iter().map(|l| format!("{}:{l}", input.display())).collect();
+        let mut accepted: Vec<String> = o.kept.iter().filter(|v| !v["id"].is_null()).map(|v| id_of(&v["id"])).collect();
         accepted.extend(o.removed_ids());
         accepted.sort();
-        good_ids.sort();
-        prop_assert_eq!(accepted, good_ids);
+        let mut expected = good_ids.clone();
+        expected.extend(places.iter().filter(|p| accepted.contains(p)).cloned());
+        expected.sort();
+        prop_assert_eq!(accepted, expected);
+        let idless = o.kept.iter().filter(|v| v["id"].is_null()).count();
+        prop_assert_eq!(idless, places.iter().filter(|p| !o.removed_ids().contains(p)).count());
+        verify(&env.out(), &[&input], None).verified();
     }
 }

@@ -314,7 +314,7 @@ fn key_orders(o: &Ordered, path: &str, out: &mut BTreeMap<String, BTreeSet<Vec<S
 fn check_key_order(json: &str) {
     let schema: &[(&str, &[&str])] = &[
         ("", &["version", "params", "num_documents", "rejected", "stories"]),
-        ("params", &["threshold", "min_average", "date_window_days"]),
+        ("params", &["relative_threshold", "smoothing", "date_window_days"]),
         ("rejected[]", &["file", "line", "byte_offset", "id", "kind", "reason"]),
         (
             "stories[]",
@@ -1524,12 +1524,14 @@ fn on_error_skip_lists_rejected_records_and_counts_them() {
     lines.push(Art::new("seed-1", seed(1)).line());
     let input = env.write_lines("bad.jsonl", &lines);
     let input = input.to_str().unwrap();
-    let limit = ["--max-doc-bytes", "4500"];
+    // An id field named on the command line is required (without it, a record with no id is
+    // known by its place, FILE:LINE, and is not an error).
+    let limit = ["--max-doc-bytes", "4500", "--id-field", "id"];
     // Stop (the default): exit 2 at the first bad record, with advice.
-    let stop = stories(&[input, limit[0], limit[1]], None).user_error();
+    let stop = stories(&[&[input][..], &limit].concat(), None).user_error();
     stop.stderr_has(&[&format!("{input}:2:"), "--on-error skip"]);
     // Skip: the good records are read, the bad ones listed.
-    let run = stories(&[input, "-f", "json", "--on-error", "skip", limit[0], limit[1]], None).ok();
+    let run = stories(&[&[input, "-f", "json", "--on-error", "skip"][..], &limit].concat(), None).ok();
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     check_key_order(&run.stdout);
     assert_eq!(v["num_documents"], 2);
@@ -1555,7 +1557,7 @@ fn on_error_skip_lists_rejected_records_and_counts_them() {
         run.stderr
     );
     // The text report says so too.
-    let text = stories(&[input, "--on-error", "skip", limit[0], limit[1]], None)
+    let text = stories(&[&[input, "--on-error", "skip"][..], &limit].concat(), None)
         .ok()
         .stdout;
     assert!(
@@ -1585,10 +1587,11 @@ fn every_error_message_advises_an_option_that_stories_accepts() {
     let mut cases: Vec<(String, Vec<String>)> = bad_records()
         .into_iter()
         .map(|(line, kind)| {
-            let extra = if kind == "too_large" {
-                vec!["--max-doc-bytes".to_string(), "4500".to_string()]
-            } else {
-                Vec::new()
+            let extra = match kind {
+                "too_large" => vec!["--max-doc-bytes".to_string(), "4500".to_string()],
+                // Without --id-field, a record with no id is known by its place.
+                "missing_id" => vec!["--id-field".to_string(), "id".to_string()],
+                _ => Vec::new(),
             };
             let mut lines = vec![Art::new("seed-0", seed(0)).line()];
             lines.push(line);

@@ -12,7 +12,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use storydup::params::Shingle;
-use storydup::shingle::{intersection_len, Shingler};
+use storydup::sets::intersection_len;
+use storydup::shingle::Shingler;
 
 /// A fresh temporary folder, removed when the test ends.
 pub struct Env {
@@ -130,6 +131,22 @@ where
 {
     let mut cmd = Command::cargo_bin("storydup").unwrap();
     cmd.args(args.into_iter().map(Into::into));
+    finish(cmd, stdin)
+}
+
+/// As [`storydup`], run in the folder `cwd` (relative paths in `args` are relative to it).
+pub fn storydup_in<I, S>(cwd: &Path, args: I, stdin: Option<Vec<u8>>) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: Into<OsString>,
+{
+    let mut cmd = Command::cargo_bin("storydup").unwrap();
+    cmd.current_dir(cwd);
+    cmd.args(args.into_iter().map(Into::into));
+    finish(cmd, stdin)
+}
+
+fn finish(mut cmd: Command, stdin: Option<Vec<u8>>) -> Run {
     cmd.timeout(Duration::from_secs(120));
     if let Some(input) = stdin {
         cmd.write_stdin(input);
@@ -152,6 +169,11 @@ where
         run.stderr
     );
     run
+}
+
+/// `n` with a comma between thousands, as storydup prints counts: `1,326`.
+pub fn thousands(n: u64) -> String {
+    storydup::io::plural::thousands(n)
 }
 
 /// `storydup dedup INPUTS --out OUT EXTRA...`.
@@ -285,6 +307,14 @@ pub fn stable_summary(out: &Path) -> Value {
     v
 }
 
+/// [`stable_summary`] without `inputs` (paths, sizes as stored and hashes): for comparing runs
+/// over the same records stored another way (split, compressed).
+pub fn records_summary(out: &Path) -> Value {
+    let mut v = stable_summary(out);
+    assert!(v.as_object_mut().unwrap().remove("inputs").is_some());
+    v
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fixtures from the seed reports.
 
@@ -373,7 +403,7 @@ pub fn exact_similarity(a: &str, b: &str) -> (f64, f64) {
 
 /// Similarity as written in the outputs (six decimals).
 pub fn round6(x: f64) -> f64 {
-    storydup::report::round6(x)
+    storydup::schema::round6(x)
 }
 
 /// A corpus of families: every seed report with an exact copy and two lightly edited copies,

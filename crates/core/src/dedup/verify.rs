@@ -1,0 +1,399 @@
+//! Candidate pairs → verified edges → clusters.
+//!
+//! First a cheap filter on the MinHash estimate drops pairs that are far below the threshold
+//! (more than six standard errors of the estimate, so a pair at the threshold survives it with
+//! probability above 1 − 10⁻⁹). Then, by default, each surviving pair is confirmed with the exact
+//! Jaccard of the two shingle sets, re-read from the input through the stored byte offsets: a pair
+//! at or above the threshold is never lost to estimation noise. Pairs are processed per connected
+//! component of the candidate graph, in parallel, so each record is read and shingled once and
+//! only one component's sets are held per thread.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::dedup::cluster::{assemble, Cluster, Edge, Rule, Similarity};
+use crate::dedup::engine::{DocId, TextSource};
+use crate::dedup::minhash::{estimate_stored, Slot};
+use crate::error::Result;
+use crate::params::{Params, Verify};
+use crate::sets::{intersection_len, overlap, UnionFind};
+use crate::shingle::Shingler;
+
+/// What verification needs of every record.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'a> {
+    /// Signatures, `num_perm` slots per record.
+    pub sigs: &'a [Slot],
+    /// Number of shingles per record.
+    pub sizes: &'a [u32],
+    /// Slots per signature.
+    pub num_perm: usize,
+}
+
+impl Table<'_> {
+    fn sig(&self, d: u32) -> &[Slot] {
+        &self.sigs[d as usize * self.num_perm..(d as usize + 1) * self.num_perm]
+    }
+}
+
+/// A connected component of the candidate graph, as ranges of three lists sorted by component:
+/// its members (sorted), its pairs, and the links of its old records to their earlier clusters
+/// (see [`Past`]).
+type Component = (std::ops::Range<usize>, std::ops::Range<usize>, std::ops::Range<usize>);
+
+/// Records clustered in an earlier run (a saved index): records `0..num_old`, and for each the
+/// first record of its cluster then (itself when it had no duplicate).
+#[derive(Debug, Clone, Copy)]
+pub struct Past<'a> {
+    /// Records clustered before.
+    pub num_old: u32,
+    /// The first record of each one's cluster.
+    pub roots: &'a [u32],
+}
+
+/// What one component gives: its clusters, its number of edges, and the seconds spent measuring
+/// its pairs and clustering them.
+type Verified = (Vec<Cluster>, usize, [f64; 2]);
+
+/// Counts of the verification stage, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Candidate pairs from LSH.
+    pub candidate_pairs: usize,
+    /// Pairs left after the estimate filter.
+    pub filtered_pairs: usize,
+    /// Connected components of the filtered candidate graph.
+    pub components: usize,
+    /// Records re-read for exact verification.
+    pub records_reread: usize,
+    /// Pairs that passed the rule.
+    pub edges: usize,
+    /// Wall seconds of the estimate filter (parallel). Timings are not serialized here: they vary
+    /// between runs, and `summary.json` keeps them apart, under `timings_s`.
+    #[serde(skip)]
+    pub filter_s: f64,
+    /// Wall seconds of grouping the filtered pairs into connected components (sequential).
+    #[serde(skip)]
+    pub components_s: f64,
+    /// Thread-seconds, summed over threads, of measuring the pairs (exact: re-reading,
+    /// shingling and intersecting the sets).
+    #[serde(skip)]
+    pub verify_thread_s: f64,
+    /// Thread-seconds, summed over threads, of keeping the best containment edges and
+    /// assembling clusters (union-find, the kept record, the audit of each removed one).
+    #[serde(skip)]
+    pub cluster_thread_s: f64,
+}
+
+/// The Jaccard a pair must reach to pass the rule by either measure (containment of the smaller
+/// set A in B at threshold t means Jaccard t·|A| / (|A| + |B| − t·|A|)).
+pub fn required_jaccard(rule: &Rule, size_a: u32, size_b: u32) -> f64 {
+    if !rule.containment {
+        return rule.threshold;
+    }
+    let (a, b) = (size_a.min(size_b) as f64, size_a.max(size_b) as f64);
+    let t = rule.threshold;
+    (t * a / (a + b - t * a)).min(t)
+}
+
+/// Containment of the smaller set in the larger, from a Jaccard value and the two set sizes.
+pub fn containment_from_jaccard(j: f64, size_a: u32, size_b: u32) -> f64 {
+    let (a, b) = (size_a.min(size_b) as f64, size_a.max(size_b) as f64);
+    if a == 0.0 {
+        return 0.0;
+    }
+    (j * (a + b) / ((1.0 + j) * a)).min(1.0)
+}
+
+/// Verifies `pairs` (sorted, `a < b`) and clusters the records they join. Exact verification
+/// asks `texts` for the text of each record of a pair.
+///
+/// # Errors
+/// `texts` could not give a text again (an input file changed or vanished between the passes).
+///
+/// With a [`Past`], `pairs` must each hold a new record (`b >= num_old`); old records join their
+/// earlier clusters, and only clusters with a new record are returned.
+pub fn verify<T: TextSource + ?Sized>(
+    pairs: &[(u32, u32)],
+    table: &Table<'_>,
+    texts: &T,
+    params: &Params,
+    past: Option<Past<'_>>,
+) -> Result<(Vec<Cluster>, Stats)> {
+    let rule = Rule {
+        threshold: params.threshold,
+        containment: params.containment,
+    };
+    let num_perm = table.num_perm as f64;
+    let t = Instant::now();
+    let filtered: Vec<(u32, u32)> = pairs
+        .par_iter()
+        .copied()
+        .filter(|&(a, b)| {
+            let need = required_jaccard(&rule, table.sizes[a as usize], table.sizes[b as usize]);
+            let sigma = (need * (1.0 - need) / num_perm).sqrt();
+            estimate_stored(table.sig(a), table.sig(b)) >= need - (6.0 * sigma).max(0.05)
+        })
+        .collect();
+    let mut stats = Stats {
+        candidate_pairs: pairs.len(),
+        filtered_pairs: filtered.len(),
+        filter_s: t.elapsed().as_secs_f64(),
+        ..Stats::default()
+    };
+    let t = Instant::now();
+
+    // Connected components, each a sorted member list with its pairs; an old record brings the
+    // first record of its earlier cluster along.
+    let num_old = past.map_or(0, |p| p.num_old);
+    let root_of = |d: u32| past.filter(|p| d < p.num_old).map(|p| p.roots[d as usize]);
+    let mut links: Vec<(u32, u32)> = filtered
+        .iter()
+        .flat_map(|&(a, b)| [a, b])
+        .filter_map(|d| root_of(d).filter(|&r| r != d).map(|r| (r, d)))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    // Union-find over the records in some pair only (not all n: 4 bytes a record at 10 million).
+    let mut docs: Vec<u32> = filtered
+        .iter()
+        .flat_map(|&(a, b)| [a, b])
+        .chain(links.iter().map(|l| l.0))
+        .collect();
+    docs.par_sort_unstable();
+    docs.dedup();
+    let local = |d: u32| docs.binary_search(&d).expect("every end is listed") as u32;
+    let mut uf = UnionFind::new(docs.len());
+    for &(a, b) in filtered.iter().chain(&links) {
+        uf.union(local(a), local(b));
+    }
+    let root_doc = |uf: &mut UnionFind, d: u32| docs[uf.find(local(d)) as usize];
+    // Components as ranges of three flat lists sorted by component (its first record): no list
+    // per component, which cost more than the records at 10 million.
+    let mut members: Vec<(u32, u32)> = docs.iter().map(|&d| (root_doc(&mut uf, d), d)).collect();
+    members.sort_unstable();
+    let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (root_doc(&mut uf, a), a, b)).collect();
+    edges_by_root.par_sort_unstable();
+    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (root_doc(&mut uf, r), r, d)).collect();
+    links_by_root.sort_unstable();
+    drop(uf);
+    let member_docs: Vec<u32> = members.iter().map(|m| m.1).collect();
+    let pair_list: Vec<(u32, u32)> = edges_by_root.iter().map(|e| (e.1, e.2)).collect();
+    let link_list: Vec<(u32, u32)> = links_by_root.iter().map(|e| (e.1, e.2)).collect();
+    let mut components: Vec<Component> = Vec::new();
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < members.len() {
+        let root = members[i].0;
+        let (i0, j0, k0) = (i, j, k);
+        while i < members.len() && members[i].0 == root {
+            i += 1;
+        }
+        while j < edges_by_root.len() && edges_by_root[j].0 == root {
+            j += 1;
+        }
+        while k < links_by_root.len() && links_by_root[k].0 == root {
+            k += 1;
+        }
+        components.push((i0..i, j0..j, k0..k));
+    }
+    drop((members, edges_by_root, links_by_root, docs));
+    stats.components = components.len();
+    stats.components_s = t.elapsed().as_secs_f64();
+    if params.verify == Verify::Exact {
+        stats.records_reread = member_docs.len();
+    }
+
+    let results: Vec<Result<Verified>> = components
+        .par_iter()
+        .map_init(Shingler::default, |shingler, (m, p, l)| {
+            let (m, p, l) = (&member_docs[m.clone()], &pair_list[p.clone()], &link_list[l.clone()]);
+            let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
+            let measure = |a: u32, b: u32| -> Similarity {
+                match params.verify {
+                    Verify::Estimate => {
+                        let j = estimate_stored(table.sig(a), table.sig(b));
+                        let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
+                        Similarity {
+                            jaccard: j,
+                            containment: containment_from_jaccard(j, sa, sb),
+                        }
+                    }
+                    Verify::Exact => sets.borrow_mut().similarity(a, b),
+                }
+            };
+            // Exact verification reads the sets anyway, so "which record is smaller" (the one a
+            // containment removes) comes from their exact sizes; the signing pass only estimates
+            // sizes (it counts repeated shingles), which is enough for the filter above.
+            let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
+            let t = Instant::now();
+            let mut edges: Vec<Edge> = Vec::new();
+            for &(a, b) in p {
+                let sim = measure(a, b);
+                if rule.passes(&sim).is_some() {
+                    let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
+                    edges.push(Edge { a, b, smaller, sim });
+                }
+            }
+            let verify_s = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let edges = best_containment_only(edges, &rule);
+            let n_edges = edges.len();
+            let clusters = assemble(m, &edges, l, num_old, &rule, measure);
+            if let Some(e) = sets.borrow_mut().error.take() {
+                return Err(e);
+            }
+            Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
+        })
+        .collect();
+    let mut clusters = Vec::new();
+    for r in results {
+        let (c, e, [verify_s, cluster_s]) = r?;
+        stats.edges += e;
+        stats.verify_thread_s += verify_s;
+        stats.cluster_thread_s += cluster_s;
+        clusters.extend(c);
+    }
+    clusters.sort_by_key(|c| c.members[0]);
+    Ok((clusters, stats))
+}
+
+/// Keeps, for each record contained in longer ones without being similar to them, only its best
+/// containment edge (highest containment; ties: the earlier partner). A short copy contained in
+/// several unrelated longer articles would otherwise join them all into one cluster; Jaccard
+/// edges, which are symmetric evidence, are all kept.
+pub fn best_containment_only(edges: Vec<Edge>, rule: &Rule) -> Vec<Edge> {
+    if !rule.containment {
+        return edges;
+    }
+    let only = |e: &Edge| e.sim.jaccard < rule.threshold;
+    let mut best: ahash::AHashMap<u32, (f64, u32)> = ahash::AHashMap::new();
+    for e in edges.iter().filter(|e| only(e)) {
+        let other = if e.smaller == e.a { e.b } else { e.a };
+        let cand = (e.sim.containment, other);
+        best.entry(e.smaller)
+            .and_modify(|b| {
+                if cand.0 > b.0 || (cand.0 == b.0 && cand.1 < b.1) {
+                    *b = cand;
+                }
+            })
+            .or_insert(cand);
+    }
+    edges
+        .into_iter()
+        .filter(|e| !only(e) || best.get(&e.smaller).map(|b| b.1) == Some(if e.smaller == e.a { e.b } else { e.a }))
+        .collect()
+}
+
+/// Shingle sets of the records of one component, read on demand and held within a budget, so a
+/// giant component (thousands of records sharing boilerplate) does not hold every set at once.
+struct SetCache<'r, 's, T: TextSource + ?Sized> {
+    texts: &'r T,
+    params: &'r Params,
+    shingler: &'s mut Shingler,
+    sets: ahash::AHashMap<u32, Vec<u64>>,
+    held: usize,
+    sizes: ahash::AHashMap<u32, u32>,
+    error: Option<crate::error::Error>,
+}
+
+/// Shingles held per thread before the cache is emptied (8 bytes each: 32 MiB).
+const CACHE_SHINGLES: usize = 4 << 20;
+
+impl<'r, 's, T: TextSource + ?Sized> SetCache<'r, 's, T> {
+    fn new(texts: &'r T, params: &'r Params, shingler: &'s mut Shingler) -> Self {
+        SetCache {
+            texts,
+            params,
+            shingler,
+            sets: ahash::AHashMap::new(),
+            held: 0,
+            sizes: ahash::AHashMap::new(),
+            error: None,
+        }
+    }
+
+    fn exact_size(&self, d: u32) -> Option<u32> {
+        self.sizes.get(&d).copied()
+    }
+
+    fn load(&mut self, d: u32) {
+        if self.sets.contains_key(&d) {
+            return;
+        }
+        let set = match self.texts.text(DocId(d)) {
+            Ok(text) => self
+                .shingler
+                .set(self.params.compared_text(&text), self.params.shingle, self.params.seed),
+            Err(e) => {
+                self.error.get_or_insert(e);
+                Vec::new()
+            }
+        };
+        if self.held + set.len() > CACHE_SHINGLES {
+            self.sets.clear();
+            self.held = 0;
+        }
+        self.held += set.len();
+        self.sizes.insert(d, set.len().min(u32::MAX as usize) as u32);
+        self.sets.insert(d, set);
+    }
+
+    fn similarity(&mut self, a: u32, b: u32) -> Similarity {
+        self.load(a);
+        self.load(b);
+        // Loading b may have emptied the cache; load a again if so.
+        self.load(a);
+        let (sa, sb) = (&self.sets[&a], &self.sets[&b]);
+        let (jaccard, containment) = overlap(sa.len(), sb.len(), intersection_len(sa, sb));
+        Similarity { jaccard, containment }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_copy_joins_only_its_best_container() {
+        let rule = Rule {
+            threshold: 0.8,
+            containment: true,
+        };
+        let e = |a, b, j, c, smaller| Edge {
+            a,
+            b,
+            smaller,
+            sim: Similarity {
+                jaccard: j,
+                containment: c,
+            },
+        };
+        // 0 is short, contained in 1 (0.9) and 2 (0.95); 3 and 4 are near-identical (Jaccard).
+        let kept = best_containment_only(
+            vec![e(0, 1, 0.3, 0.9, 0), e(0, 2, 0.2, 0.95, 0), e(3, 4, 0.9, 0.95, 4)],
+            &rule,
+        );
+        assert_eq!(
+            kept.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(),
+            vec![(0, 2), (3, 4)]
+        );
+    }
+
+    #[test]
+    fn containment_and_jaccard_agree() {
+        // A of 100 shingles fully inside B of 250: J = 100/250 = 0.4, containment 1.
+        assert!((containment_from_jaccard(0.4, 100, 250) - 1.0).abs() < 1e-9);
+        let rule = Rule {
+            threshold: 0.8,
+            containment: true,
+        };
+        let need = required_jaccard(&rule, 100, 250);
+        assert!((need - 80.0 / 270.0).abs() < 1e-9);
+        let plain = Rule {
+            threshold: 0.8,
+            containment: false,
+        };
+        assert_eq!(required_jaccard(&plain, 100, 250), 0.8);
+    }
+}

@@ -1,0 +1,403 @@
+//! Text → sentences with byte spans, paragraph numbers, quotation share and word 3-gram hashes.
+//!
+//! Boundaries come from Unicode's sentence rules (UAX #29, the `unicode-segmentation` crate),
+//! mended for news prose in two ways: a break after an abbreviation or initial ("U.S.", "Mr.",
+//! "Jan.", "J.") is undone, and a break is added where scraping lost the space after a full stop
+//! ("this week.The satellite"). A line break always ends a sentence (it ends a paragraph).
+//!
+//! The quotation share is the fraction of a sentence's words inside quotation marks, tracked
+//! across the sentences of a paragraph: double quotes (straight or curly, German „…“, guillemets
+//! «…», corner brackets 「…」) and, outside them, single quotes used as quotation marks (British
+//! style, ‹…›), told apart from apostrophes by the letters around them. A paragraph that follows
+//! a line such as "the ministry said in a statement:" and opens with no quotation mark is a
+//! quotation set off as a block (a statement or a post reproduced below its introduction), so all
+//! its words count as quoted.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::hash::{hash_bytes, mix64};
+use crate::normalize::for_each_word;
+use crate::stories::terms::is_content;
+
+/// One sentence of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    /// Byte offset of its first character in the document text.
+    pub start: usize,
+    /// Byte offset just past its last character.
+    pub end: usize,
+    /// Paragraph number (0-based; paragraphs are separated by line breaks).
+    pub para: u32,
+    /// Number of normalized words.
+    pub num_words: u32,
+    /// Share of its words inside quotation marks, 0 to 1.
+    pub quoted: f32,
+    /// Hash of its normalized words: equal keys mean the same sentence up to case and punctuation.
+    pub key: u64,
+    /// Sorted, deduplicated 32-bit hashes of its word 3-grams (one hash for a sentence of under 3
+    /// words). 32 bits: a Jaccard of two sentences' sets is off by a collision at most once in
+    /// ~10 million pairs, and 3 million sentences (100,000 articles) hold half the memory.
+    pub grams: Box<[u32]>,
+    /// Hashes of its content words ([`crate::stories::terms::is_content`]), in order. Read by
+    /// [`crate::stories::story::vectors`]; [`crate::stories::run`] empties it once the vectors are built
+    /// (story clustering reads only the vectors and the dates), to hold 100,000 articles in 2 GB.
+    pub content: Box<[u64]>,
+    /// Site furniture (a credit, a newsletter box, a copyright line...), set by
+    /// [`crate::stories::boilerplate::mark`]: never evidence of reuse, never shown as article text.
+    pub furniture: bool,
+}
+
+impl Sentence {
+    /// The sentence's text in `doc`.
+    pub fn text<'a>(&self, doc: &'a str) -> &'a str {
+        &doc[self.start..self.end]
+    }
+}
+
+/// Abbreviations after which a full stop does not end a sentence (lower case, without the dot).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "capt", "maj", "cmdr", "adm",
+    "st", "jr", "sr", "rev", "hon", "pres", "supt", "insp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "inc", "corp", "co", "ltd", "plc",
+    "no", "nos", "vs", "etc", "approx", "dept", "est", "fig", "mt", "ft", "vol", "ave", "blvd", "univ", "assn",
+];
+
+/// Byte spans (start, end, paragraph) of the sentences of `text`.
+pub fn segment(text: &str) -> Vec<(usize, usize, u32)> {
+    let mut out = Vec::new();
+    let mut para = 0u32;
+    let mut line_start = 0usize;
+    for line in text.split_inclusive('\n') {
+        let base = line_start;
+        line_start += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.trim().is_empty() {
+            continue;
+        }
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
+        for (off, s) in body.split_sentence_bound_indices() {
+            for (a, b) in split_glued(s) {
+                pieces.push((off + a, off + b));
+            }
+        }
+        // Merge pieces that end in an abbreviation or an initial with the next one.
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (a, b) in pieces {
+            match merged.last_mut() {
+                Some(last) if ends_with_abbreviation(&body[last.0..last.1]) => last.1 = b,
+                _ => merged.push((a, b)),
+            }
+        }
+        let mut any = false;
+        for (a, b) in merged {
+            let s = &body[a..b];
+            let trimmed_start = a + (s.len() - s.trim_start().len());
+            let trimmed_end = b - (s.len() - s.trim_end().len());
+            if trimmed_start < trimmed_end {
+                out.push((base + trimmed_start, base + trimmed_end, para));
+                any = true;
+            }
+        }
+        if any {
+            para += 1;
+        }
+    }
+    out
+}
+
+/// Splits "week.The" (a full stop with no space after, between a lower-case word and a capital).
+fn split_glued(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 2..b.len().saturating_sub(2) {
+        if matches!(b[i], b'.' | b'!' | b'?')
+            && b[i - 1].is_ascii_lowercase()
+            && b[i - 2].is_ascii_lowercase()
+            && b[i + 1].is_ascii_uppercase()
+            && b[i + 2].is_ascii_lowercase()
+        {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    out.push((start, s.len()));
+    out
+}
+
+fn ends_with_abbreviation(piece: &str) -> bool {
+    let t = piece.trim_end();
+    let Some(stem) = t.strip_suffix('.') else { return false };
+    let last = stem
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '“')
+        .next()
+        .unwrap_or("");
+    if last.is_empty() {
+        return false;
+    }
+    // An initial ("J.") or dotted capitals ("U.S", "U.N", "D.C").
+    let letters: Vec<&str> = last.split('.').collect();
+    if letters
+        .iter()
+        .all(|p| p.chars().count() == 1 && p.chars().all(char::is_uppercase))
+    {
+        return true;
+    }
+    let lower = last.to_lowercase();
+    ABBREVIATIONS.contains(&lower.as_str())
+}
+
+/// Quote state carried across the sentences of a paragraph.
+#[derive(Debug, Default, Clone, Copy)]
+struct QuoteState {
+    double: bool,
+    single: bool,
+    /// Opened by „, so that “ closes it (German) instead of opening.
+    low: bool,
+}
+
+/// Share of the words of `s` inside quotation marks, updating `state`.
+fn quoted_share(s: &str, state: &mut QuoteState) -> f32 {
+    let chars: Vec<char> = s.chars().collect();
+    let (mut words, mut quoted) = (0u32, 0u32);
+    let mut in_word = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let prev_alnum = i > 0 && chars[i - 1].is_alphanumeric();
+        let next_alnum = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        match c {
+            '“' if state.low => (state.double, state.low) = (false, false),
+            '“' | '«' | '「' | '『' => state.double = true,
+            '„' => (state.double, state.low) = (true, true),
+            '”' | '»' | '」' | '』' => state.double = false,
+            '"' => state.double = !state.double,
+            '‹' if !state.double => state.single = true,
+            '›' if !state.double => state.single = false,
+            '\'' | '‘' | '’' if !state.double => {
+                if !prev_alnum && next_alnum {
+                    state.single = true;
+                } else if (prev_alnum || (i > 0 && ",.!?;:".contains(chars[i - 1]))) && !next_alnum {
+                    state.single = false;
+                }
+            }
+            _ => {}
+        }
+        if c.is_alphanumeric() {
+            if !in_word {
+                words += 1;
+                if state.double || state.single {
+                    quoted += 1;
+                }
+            }
+            in_word = true;
+        } else if !(c == '\'' || c == '’') || !(prev_alnum && next_alnum) {
+            in_word = false;
+        }
+    }
+    if words == 0 {
+        0.0
+    } else {
+        quoted as f32 / words as f32
+    }
+}
+
+/// A line that introduces a quotation set off below it: a speech word and a final colon.
+fn introduces_quote(s: &str) -> bool {
+    static SPEECH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:said|says|say|wrote|writes|tweeted|posted|added|stated|statement|announced|declared|reads?|told|according|message|letter|tweet|post)\b[^:]{0,40}:$",
+        )
+        .expect("valid regex")
+    });
+    SPEECH.is_match(s.trim_end())
+}
+
+/// Whether `s` opens with a quotation mark.
+fn opens_with_quote(s: &str) -> bool {
+    s.trim_start().starts_with(['"', '“', '„', '«', '‘', '\'', '「', '‹'])
+}
+
+/// The sentences of `text`, with their keys, 3-grams and quotation shares.
+pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
+    let spans = segment(text);
+    let mut out = Vec::with_capacity(spans.len());
+    let mut scratch = Vec::new();
+    let mut words: Vec<u64> = Vec::new();
+    let mut state = QuoteState::default();
+    let mut para = u32::MAX;
+    // The paragraph is a block quotation (introduced by "... said:" on the line before).
+    let mut block = false;
+    let mut last = "";
+    for (start, end, p) in spans {
+        let s = &text[start..end];
+        if p != para {
+            block = para != u32::MAX && introduces_quote(last) && !opens_with_quote(s);
+            state = QuoteState::default();
+            para = p;
+        }
+        last = s;
+        let quoted = if block { 1.0 } else { quoted_share(s, &mut state) };
+        words.clear();
+        let mut content = Vec::new();
+        for_each_word(s, &mut scratch, |w| {
+            let h = hash_bytes(w, seed);
+            words.push(h);
+            if is_content(w) {
+                content.push(h);
+            }
+        });
+        let key = words.iter().fold(mix64(words.len() as u64), |h, &w| mix64(h ^ w));
+        let mut grams: Vec<u32> = if words.len() < 3 {
+            vec![(key >> 32) as u32]
+        } else {
+            words
+                .windows(3)
+                .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32)
+                .collect()
+        };
+        grams.sort_unstable();
+        grams.dedup();
+        out.push(Sentence {
+            start,
+            end,
+            para: p,
+            num_words: words.len() as u32,
+            quoted,
+            key,
+            grams: grams.into_boxed_slice(),
+            content: content.into_boxed_slice(),
+            furniture: false,
+        });
+    }
+    out
+}
+
+/// Size of the intersection of two sorted, deduplicated sets.
+pub fn intersection_len(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Hashes of the content words of `text`, in order, with a fixed seed: for comparing the words
+/// of one article with each other once [`Sentence::content`] is emptied.
+pub fn content_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
+    let mut out = Vec::new();
+    for_each_word(text, scratch, |w| {
+        if is_content(w) {
+            out.push(hash_bytes(w, 0));
+        }
+    });
+    out
+}
+
+/// Jaccard of two sorted gram sets.
+pub fn gram_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let inter = intersection_len(a, b) as f64;
+    let union = (a.len() + b.len()) as f64 - inter;
+    if union == 0.0 {
+        0.0
+    } else {
+        inter / union
+    }
+}
+
+/// Share of the smaller gram set found in the larger.
+pub fn gram_containment(a: &[u32], b: &[u32]) -> f64 {
+    let inter = intersection_len(a, b) as f64;
+    let small = a.len().min(b.len()).max(1) as f64;
+    inter / small
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sents(text: &str) -> Vec<&str> {
+        segment(text).into_iter().map(|(a, b, _)| &text[a..b]).collect()
+    }
+
+    #[test]
+    fn abbreviations_and_dates_do_not_split() {
+        let t = "U.S. President-elect Donald Trump is sworn in on Jan. 20. Mr. Smith said so. J. Doe agreed.";
+        assert_eq!(
+            sents(t),
+            vec![
+                "U.S. President-elect Donald Trump is sworn in on Jan. 20.",
+                "Mr. Smith said so.",
+                "J. Doe agreed."
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_and_glued_stops() {
+        let t = "\"We hold the line,\" the channel said. It was quiet this week.The satellite failed.";
+        assert_eq!(
+            sents(t),
+            vec![
+                "\"We hold the line,\" the channel said.",
+                "It was quiet this week.",
+                "The satellite failed."
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_are_paragraphs() {
+        let t = "No full stop here\nSecond line. Third sentence\n\n  \nLast";
+        let s = segment(t);
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.iter().map(|x| x.2).collect::<Vec<_>>(), vec![0, 1, 1, 2]);
+    }
+
+    #[test]
+    fn quoted_share_tracks_paragraph_state() {
+        let t = "\"It is over. We won,\" he said. Rain fell.\n'Single quotes,' the Mail wrote, and it's fine.";
+        let s = analyze(t, 1);
+        assert_eq!(s[0].quoted, 1.0);
+        assert_eq!(s[1].quoted, 0.5); // "We won" quoted, "he said" not
+        assert_eq!(s[2].quoted, 0.0);
+        assert!(s[3].quoted > 0.2 && s[3].quoted < 0.5, "{}", s[3].quoted);
+    }
+
+    #[test]
+    fn other_quotation_marks_and_block_quotes() {
+        let t = "„Wir bleiben hier“, sagte er am Abend. Es regnete.\n«Nous restons», a-t-il dit.\nThe ministry said in a statement:\nAt around 9am the enemy launched a counter-attack. It failed.\nLife went on.";
+        let s = analyze(t, 1);
+        assert!(s[0].quoted > 0.4 && s[0].quoted < 1.0, "{}", s[0].quoted);
+        assert_eq!(s[1].quoted, 0.0, "„…“ closes");
+        assert!(s[2].quoted > 0.3, "{}", s[2].quoted);
+        assert_eq!(
+            (s[4].quoted, s[5].quoted),
+            (1.0, 1.0),
+            "the block after 'said in a statement:'"
+        );
+        assert_eq!(s[6].quoted, 0.0, "only the one paragraph");
+    }
+
+    #[test]
+    fn keys_ignore_case_and_punctuation() {
+        let a = analyze("The ship hit a bridge, police said.", 1);
+        let b = analyze("the ship hit a bridge police said", 1);
+        assert_eq!(a[0].key, b[0].key);
+        assert_eq!(gram_jaccard(&a[0].grams, &b[0].grams), 1.0);
+    }
+
+    #[test]
+    fn non_english_and_no_boundaries() {
+        let t = "Москва заявила об этом в воскресенье. Это важно";
+        assert_eq!(sents(t).len(), 2);
+        let long = "word ".repeat(500);
+        assert_eq!(segment(&long).len(), 1);
+    }
+}
