@@ -72,8 +72,9 @@ impl Subcommand {
         // The input changing under a run is not the record's fault: skipping it would not help.
         if problem.kind != "changed" {
             match self {
-                Subcommand::Dedup | Subcommand::Index => advice
-                    .push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on"),
+                Subcommand::Dedup | Subcommand::Index => {
+                    advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on")
+                }
                 Subcommand::Stories => {
                     advice.push_str("; or rerun with --on-error skip to list the record in the report and go on")
                 }

@@ -1531,7 +1531,11 @@ fn on_error_skip_lists_rejected_records_and_counts_them() {
     let stop = stories(&[&[input][..], &limit].concat(), None).user_error();
     stop.stderr_has(&[&format!("{input}:2:"), "--on-error skip"]);
     // Skip: the good records are read, the bad ones listed.
-    let run = stories(&[&[input, "-f", "json", "--on-error", "skip"][..], &limit].concat(), None).ok();
+    let run = stories(
+        &[&[input, "-f", "json", "--on-error", "skip"][..], &limit].concat(),
+        None,
+    )
+    .ok();
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     check_key_order(&run.stdout);
     assert_eq!(v["num_documents"], 2);

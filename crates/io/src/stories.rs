@@ -216,7 +216,12 @@ pub fn render(report: &Report, articles: &[Article], format: Format) -> String {
 ///
 /// # Errors
 /// The writer's.
-pub fn write(report: &Report, articles: &[Article], format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    report: &Report,
+    articles: &[Article],
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
         Format::Json => crate::render::write_json(report, out),
         _ => out.write_all(render(report, articles, format).as_bytes()),

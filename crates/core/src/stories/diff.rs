@@ -25,11 +25,11 @@
 use ahash::AHashMap;
 use serde::Serialize;
 
-use crate::stories::article::Article;
 use crate::hash::hash_bytes;
 use crate::normalize::for_each_word;
+use crate::sets::jaccard;
+use crate::stories::article::Article;
 use crate::stories::passage::Reprint;
-use crate::stories::sentence::gram_jaccard;
 use crate::stories::terms::is_content;
 
 /// Least 3-gram Jaccard for a sentence to count as a rewording of another.
@@ -322,7 +322,7 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
             let (shared, similarity, basis) = if sp.key == sq.key {
                 (true, 1.0, Basis::Wording)
             } else {
-                let jac = gram_jaccard(&sp.grams, &sq.grams);
+                let jac = jaccard(&sp.grams, &sq.grams);
                 if jac >= REWRITE_MIN {
                     (false, jac, Basis::Wording)
                 } else {

@@ -31,10 +31,11 @@ use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::dedup::cluster::UnionFind;
+use crate::sets::{containment, intersection_len, overlap};
 use crate::stories::article::Article;
 use crate::stories::boilerplate::SAME_TOPIC_COSINE;
-use crate::dedup::cluster::UnionFind;
-use crate::stories::sentence::{content_words, gram_containment, intersection_len, Sentence};
+use crate::stories::sentence::{content_words, Sentence};
 use crate::stories::story::{cosine, Vector};
 
 /// Hashes per sentence in the candidate index.
@@ -158,10 +159,9 @@ pub fn sentence_matches(
                     if first_shared(&sa.grams, &sb.grams) != Some(g) || !keep(a, i, b, j) {
                         continue;
                     }
-                    let inter = intersection_len(&sa.grams, &sb.grams) as f64;
-                    let jac = inter / ((sa.grams.len() + sb.grams.len()) as f64 - inter).max(1.0);
-                    let smaller = sa.grams.len().min(sb.grams.len()).max(1) as f64;
-                    let cut = sa.num_words.min(sb.num_words) >= 8 && inter / smaller >= 0.9;
+                    let inter = intersection_len(&sa.grams, &sb.grams);
+                    let (jac, contained) = overlap(sa.grams.len(), sb.grams.len(), inter);
+                    let cut = sa.num_words.min(sb.num_words) >= 8 && contained >= 0.9;
                     if jac >= SENTENCE_MATCH || cut {
                         out.push((a, i, b, j, jac as f32));
                     }
@@ -210,7 +210,7 @@ fn is_quote(a: &Article, i: usize) -> bool {
     a.sentences
         .iter()
         .enumerate()
-        .any(|(k, o)| k != i && o.quoted >= 0.5 && gram_containment(&s.grams, &o.grams) >= 0.6)
+        .any(|(k, o)| k != i && o.quoted >= 0.5 && containment(&s.grams, &o.grams) >= 0.6)
 }
 
 /// The content words of each sentence of an article ([`content_words`]).
@@ -295,7 +295,7 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         .collect();
     let keep = |a: u32, i: u32, b: u32, j: u32| {
         !(stock[a as usize][i as usize] || stock[b as usize][j as usize])
-            || crate::sets::intersection_len(&tops[a as usize], &tops[b as usize]) > 0
+            || intersection_len(&tops[a as usize], &tops[b as usize]) > 0
     };
     let mut matches = sentence_matches(articles, furniture, &keep);
     matches.par_sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));

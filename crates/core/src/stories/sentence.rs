@@ -271,23 +271,6 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
     out
 }
 
-/// Size of the intersection of two sorted, deduplicated sets.
-pub fn intersection_len(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
 /// Hashes of the content words of `text`, in order, with a fixed seed: for comparing the words
 /// of one article with each other once [`Sentence::content`] is emptied.
 pub fn content_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
@@ -298,24 +281,6 @@ pub fn content_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
         }
     });
     out
-}
-
-/// Jaccard of two sorted gram sets.
-pub fn gram_jaccard(a: &[u32], b: &[u32]) -> f64 {
-    let inter = intersection_len(a, b) as f64;
-    let union = (a.len() + b.len()) as f64 - inter;
-    if union == 0.0 {
-        0.0
-    } else {
-        inter / union
-    }
-}
-
-/// Share of the smaller gram set found in the larger.
-pub fn gram_containment(a: &[u32], b: &[u32]) -> f64 {
-    let inter = intersection_len(a, b) as f64;
-    let small = a.len().min(b.len()).max(1) as f64;
-    inter / small
 }
 
 #[cfg(test)]
@@ -390,7 +355,7 @@ mod tests {
         let a = analyze("The ship hit a bridge, police said.", 1);
         let b = analyze("the ship hit a bridge police said", 1);
         assert_eq!(a[0].key, b[0].key);
-        assert_eq!(gram_jaccard(&a[0].grams, &b[0].grams), 1.0);
+        assert_eq!(crate::sets::jaccard(&a[0].grams, &b[0].grams), 1.0);
     }
 
     #[test]
