@@ -29,8 +29,8 @@ Examples:
 /// Examples at the end of `storydup stories --help`.
 const STORIES_EXAMPLES: &str = "\
 Examples:
-  storydup stories
-  storydup stories news.jsonl -f html -o news.html
+  storydup stories --detail
+  storydup stories news.jsonl -f html -o news.html --on-error skip
   storydup stories crawl -f json -o report.json --relative-threshold 6";
 
 /// Examples at the end of `storydup eval --help`.
