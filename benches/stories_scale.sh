@@ -180,8 +180,8 @@ for input in "${INPUTS[@]}"; do
     cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$dir/time.txt")
     others=$(awk -v b0="$b0" -v b1="$b1" -v c="$cpu" -v w="$wall" \
       'BEGIN {x = (w > 0) ? (b1 - b0 - c) / w : 0; if (x < 0) x = 0; printf "%.2f", x}')
-    # storydup's summary: "storydup: N articles in X s (passages a s, stories b s, variants c s)"
-    summ=$(sed -n 's/^storydup: [0-9]* articles in \([0-9.]*\) s (\(.*\))$/\1|\2/p' "$dir/stderr.txt" | tail -n1)
+    # storydup's summary: "storydup: N articles in X s (passages a s, stories b s, variants c s); R rejected"
+    summ=$(sed -n 's/^storydup: [0-9,]* articles in \([0-9.]*\) s (\(.*\))\(; [0-9,]* rejected\)\{0,1\}$/\1|\2/p' "$dir/stderr.txt" | tail -n1)
     internal=${summ%%|*}; stages=${summ#*|}
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" "$status" "$wall" "$rss" "$cpu" \
       "$others" "${internal:--}" "${stages:--}" "$dir" >>"$TSV"

@@ -29,8 +29,8 @@ Examples:
 /// Examples at the end of `storydup stories --help`.
 const STORIES_EXAMPLES: &str = "\
 Examples:
-  storydup stories
-  storydup stories news.jsonl -f html -o news.html
+  storydup stories --detail
+  storydup stories news.jsonl -f html -o news.html --on-error skip
   storydup stories crawl -f json -o report.json --relative-threshold 6";
 
 /// Examples at the end of `storydup eval --help`.
@@ -130,6 +130,34 @@ impl OversizedArg {
             OversizedArg::Truncate => storydup::params::OnOversized::Truncate,
         }
     }
+}
+
+/// `--oversized` of `stories` (its records are read, not kept or removed).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StoriesOversizedArg {
+    /// Reject it with the reason (too_large): the run stops, or with --on-error skip the record is
+    /// listed in the report's rejected records.
+    Reject,
+    /// Read its id and the first --max-doc-bytes bytes of its text (no title, date or source).
+    Truncate,
+}
+
+impl StoriesOversizedArg {
+    pub fn mode(self) -> storydup::params::OnOversized {
+        match self {
+            StoriesOversizedArg::Reject => storydup::params::OnOversized::Reject,
+            StoriesOversizedArg::Truncate => storydup::params::OnOversized::Truncate,
+        }
+    }
+}
+
+/// `--on-error` of `stories`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StoriesOnErrorArg {
+    /// Stop with exit code 2 and a message naming the file and line.
+    Stop,
+    /// Set the record aside, list it in the report (JSON "rejected", and the text summary), and go on.
+    Skip,
 }
 
 /// `storydup dedup`.
@@ -318,6 +346,10 @@ pub struct StoriesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]
     pub format: Format,
+    /// In the text report, add every article's sentences: shared, rewritten (with the other
+    /// wording), added and dropped, wrapped, never cut. Default: a summary per story.
+    #[arg(long)]
+    pub detail: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -348,18 +380,29 @@ pub struct StoriesArgs {
     /// Never link articles dated more than this many days apart.
     #[arg(long)]
     pub date_window: Option<i64>,
+    /// What to do with a bad record.
+    #[arg(long, value_enum, default_value = "stop")]
+    pub on_error: StoriesOnErrorArg,
     /// Records larger than this many bytes are an error, or cut with --oversized truncate.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
     /// What to do with a record over --max-doc-bytes (never held whole either way).
     #[arg(long, value_enum, default_value = "reject")]
-    pub oversized: OversizedArg,
+    pub oversized: StoriesOversizedArg,
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,
 }
 
 impl StoriesArgs {
+    /// What to do with a bad record.
+    pub fn on_error(&self) -> OnError {
+        match self.on_error {
+            StoriesOnErrorArg::Stop => OnError::Stop,
+            StoriesOnErrorArg::Skip => OnError::Skip,
+        }
+    }
+
     /// The id field, and what a record without it gets (as for dedup).
     pub fn id_field(&self) -> (String, MissingId) {
         let name = self.id_field.clone().unwrap_or_else(|| Params::default().id_field);

@@ -70,8 +70,16 @@ impl Subcommand {
             advice.push_str(&format!("; if {} is not JSONL, convert it to JSONL", at.path));
         }
         // The input changing under a run is not the record's fault: skipping it would not help.
-        if matches!(self, Subcommand::Dedup | Subcommand::Index) && problem.kind != "changed" {
-            advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on");
+        if problem.kind != "changed" {
+            match self {
+                Subcommand::Dedup | Subcommand::Index => {
+                    advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on")
+                }
+                Subcommand::Stories => {
+                    advice.push_str("; or rerun with --on-error skip to list the record in the report and go on")
+                }
+                Subcommand::Eval | Subcommand::Verify | Subcommand::Params => {}
+            }
         }
         advice
     }

@@ -120,6 +120,7 @@ impl Printer {
             },
             max_doc_bytes: args.max_doc_bytes,
             oversized: args.oversized.mode(),
+            on_error: args.on_error(),
             story: storydup::stories::story::StoryParams {
                 relative_threshold: args.relative_threshold,
                 smoothing: args.smoothing,
@@ -132,22 +133,23 @@ impl Printer {
         let format = match args.format {
             Format::Text => Out::Text {
                 colour: args.output.is_none() && std::io::stdout().is_terminal(),
+                detail: args.detail,
             },
             Format::Json => Out::Json,
             Format::Html => Out::Html,
         };
-        let body = stories::render(&report, &articles, format);
         match &args.output {
-            Some(path) => stories::write_atomically(path, body.as_bytes())?,
-            None => std::io::stdout().lock().write_all(body.as_bytes())?,
+            Some(path) => stories::write_atomically(path, &report, &articles, format)?,
+            None => stories::write(&report, &articles, format, &mut std::io::stdout().lock())?,
         }
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
             eprintln!(
-                "storydup: {} in {:.2} s ({})",
+                "storydup: {} in {:.2} s ({}); {} rejected",
                 count(report.num_documents as u64, "article", "articles"),
                 t.elapsed().as_secs_f64(),
-                stages.join(", ")
+                stages.join(", "),
+                report.rejected.len()
             );
         }
         Ok(())

@@ -769,7 +769,8 @@ fn issue_16_counts_are_in_the_right_number() {
     assert_eq!(run.stdout, "ok: 1 input record = 1 kept + 0 removed + 0 rejected\n");
     let run = storydup([OsString::from("stories"), input.clone().into_os_string()], None).ok();
     run.stderr_has(&["storydup: 1 article in "]);
-    assert!(run.stdout.contains("Story 0 (1 article)"), "{}", run.stdout);
+    assert!(run.stdout.starts_with("1 article, 1 story "), "{}", run.stdout);
+    assert!(run.stdout.contains("\n  1 article · "), "{}", run.stdout);
     let html = storydup(
         [
             OsString::from("stories"),
@@ -782,7 +783,7 @@ fn issue_16_counts_are_in_the_right_number() {
     .ok();
     assert!(html
         .stdout
-        .contains("<h1>storydup: 1 article, 1 story, 0 syndication groups</h1>"));
+        .contains("<h1>Stories: 1 article, 1 story, 0 syndication groups</h1>"));
 }
 
 #[test]

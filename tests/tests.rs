@@ -15,5 +15,6 @@ mod kill;
 mod parquet;
 mod properties;
 mod stories_cli;
+mod stories_data;
 mod util;
 mod verify_cli;

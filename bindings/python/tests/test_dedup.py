@@ -235,7 +235,8 @@ def test_ctrl_c_interrupts_a_long_call():
 
 
 def test_the_gil_is_released():
-    table = big_table(8)
+    # Big enough for the run to last well over 0.2 s on one thread on a fast machine.
+    table = big_table(32)
     ticks = []
     done = threading.Event()
 

@@ -33,10 +33,10 @@ def test_the_same_report_as_the_command_line(storydup_bin):
 
 def test_optional_columns_and_row_ids():
     table = seed_table()
-    with_titles = table.append_column("title", pa.array(["A title"] * 5)).drop_columns(["id"])
+    with_titles = table.append_column("title", pa.array(["A title shared by all five"] * 5)).drop_columns(["id"])
     report = storydup.stories(with_titles)
     assert report["stories"][0]["documents"] == ["0", "1", "2", "3", "4"]
-    assert report["stories"][0]["label"] == "A title"
+    assert report["stories"][0]["label"] == "A title shared by all five"
     with pytest.raises(ValueError, match="no column 'headline'"):
         storydup.stories(table, title="headline")
     with pytest.raises(ValueError, match="row 1: the text is null"):
