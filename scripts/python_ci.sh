@@ -3,7 +3,7 @@
 # checkout (maturin, the build backend, comes from PyPI; the wheel's Rust build shares cargo's
 # target folder, so crates already built for the tests are not built again in release mode, and
 # a second run rebuilds nothing), the test dependencies, then the pytest suite in
-# bindings/python/tests against the command line that `cargo test` built.
+# bindings/python/tests against the command line that `cargo test --release` built.
 #
 #   scripts/python_ci.sh            # venv in target/python-ci (override with PYTHON_CI_VENV)
 #
@@ -20,8 +20,8 @@ echo "== python: test dependencies in ${SECONDS}s"
 echo "== python: pip install . in ${SECONDS}s"
 "$venv/bin/python" -c 'import storydup; print("storydup", storydup.__version__, "from", storydup.__file__)'
 target="${CARGO_TARGET_DIR:-target}"
-export STORYDUP_BIN="${STORYDUP_BIN:-$PWD/$target/debug/storydup}"
-[ -x "$STORYDUP_BIN" ] || cargo build
+export STORYDUP_BIN="${STORYDUP_BIN:-$PWD/$target/release/storydup}"
+[ -x "$STORYDUP_BIN" ] || cargo build --release
 # The sources in bindings/python/py_src are not on the path: `import storydup` is the installed
 # package, compiled extension included.
 "$venv/bin/python" -m pytest bindings/python/tests -q -p no:cacheprovider
