@@ -190,7 +190,7 @@ def main():
         f"| `dedup --against`, an empty batch (load only) | {e_wall:.2f} | {e_peak:.0f} |",
         "",
         f"Index size: {seg_bytes:,} bytes for the {args.records:,}-record segment, "
-        f"**{seg_bytes / args.records:.0f} bytes per record** (signature {4 * 128} + shingle count 4 + cluster 4 + "
+        f"**{seg_bytes / args.records:.0f} bytes per record** (signature {2 * 128} (16-bit slots) + shingle count 4 + cluster 4 + "
         f"locator 36 + id and its length); {index_bytes:,} bytes after the update. Load time (reading, checking "
         f"and holding the index's records, `timings_s.index_load`): **{load:.2f} s**.",
         "",
