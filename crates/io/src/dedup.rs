@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use storydup_core::dedup::engine::SignNanos;
+use storydup_core::dedup::lsh::Bands;
 use storydup_core::dedup::{Added, Cluster, Deduper, DocId, Observer, Outcome, Removal, Signed, Signer, TextSource};
 use storydup_core::error::{Error, Location, Problem, Result};
 use storydup_core::hash::hash_bytes;
@@ -231,14 +232,7 @@ pub fn read_and_sign(
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             pass.input_records += 1;
             let at = corpus.location(&item.span);
-            match result {
-                Ok((key, s, _)) if s.num_shingles == 0 => {
-                    let problem = Problem::new(
-                        "empty",
-                        "the text has no words (empty, or only punctuation and spaces); remove the record",
-                    );
-                    reject(params, &mut pass.rejected, at, Some(key), problem)?;
-                }
+            match screen(result) {
                 Ok((key, s, hash)) => match dedup.add(Some(&key), s, sig, &at)? {
                     Added::Doc(_) => {
                         pass.spans.push(item.span);
@@ -249,10 +243,7 @@ pub fn read_and_sign(
                             Some(i) => corpus.location(&pass.spans[i]).to_string(),
                             None => format!("record {} of the index", first.0 + 1),
                         };
-                        let problem = Problem::new(
-                            "duplicate_id",
-                            format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
-                        );
+                        let problem = duplicate_id_problem(&key, &first_at);
                         reject(params, &mut pass.rejected, at, Some(key), problem)?;
                     }
                 },
@@ -263,6 +254,29 @@ pub fn read_and_sign(
     }
     timings.read_and_sign = t.elapsed().as_secs_f64();
     Ok(pass)
+}
+
+/// A signed record as the run takes it: one without words is rejected (`empty`). Every caller
+/// that signs records (the file driver, the Spark job) screens them here, so they agree.
+pub fn screen(result: SignedRecord) -> SignedRecord {
+    match result {
+        Ok((key, s, _)) if s.num_shingles == 0 => Err((
+            Some(key),
+            Problem::new(
+                "empty",
+                "the text has no words (empty, or only punctuation and spaces); remove the record",
+            ),
+        )),
+        other => other,
+    }
+}
+
+/// Why a record whose id `key` an earlier record (at `first_at`) has is rejected.
+pub fn duplicate_id_problem(key: &str, first_at: &str) -> Problem {
+    Problem::new(
+        "duplicate_id",
+        format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
+    )
 }
 
 /// Candidates, verification and clusters, with their timings.
@@ -358,17 +372,7 @@ pub fn write_run(
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),
-        lsh: LshSummary {
-            bands: bands.bands,
-            rows: bands.rows,
-            target: round6(bands.target),
-            implied_threshold: round6(bands.implied_threshold()),
-            s_curve: bands
-                .s_curve()
-                .into_iter()
-                .map(|(s, p)| (round6(s), round6(p)))
-                .collect(),
-        },
+        lsh: lsh_summary(&bands),
         verification: outcome.stats,
         against,
         timings_s: timings,
@@ -387,6 +391,21 @@ pub fn write_run(
     // Outputs are renamed into place here: nothing before this point is visible.
     commit_all(out_dir, files, s.finish()?)?;
     Ok(summary)
+}
+
+/// The banding as `summary.json` states it (figures rounded to six decimals).
+pub fn lsh_summary(bands: &Bands) -> LshSummary {
+    LshSummary {
+        bands: bands.bands,
+        rows: bands.rows,
+        target: round6(bands.target),
+        implied_threshold: round6(bands.implied_threshold()),
+        s_curve: bands
+            .s_curve()
+            .into_iter()
+            .map(|(s, p)| (round6(s), round6(p)))
+            .collect(),
+    }
 }
 
 fn reject(
@@ -414,28 +433,35 @@ pub fn output_lines<'a>(clusters: &[Cluster], id: impl Fn(u32) -> &'a str) -> (V
         }
     }
     removals.sort_by_key(|r| r.0);
-    let removed = removals
-        .iter()
-        .map(|&(doc, cluster, r)| RemovedLine {
-            cluster,
-            duplicate_of: id(r.duplicate_of).to_string(),
-            id: id(doc).to_string(),
-            matched: (r.matched != r.duplicate_of).then(|| id(r.matched).to_string()),
-            measure: r.measure,
-            similarity: round6(r.similarity),
-        })
-        .collect();
+    let removed = removals.iter().map(|&(_, cluster, r)| removed_line(cluster, r, &id)).collect();
     let lines = clusters
         .iter()
         .enumerate()
-        .map(|(cid, c)| ClusterLine {
-            cluster: cid as u64,
-            kept: id(c.kept).to_string(),
-            members: c.members.iter().map(|&m| id(m).to_string()).collect(),
-            size: c.members.len() as u64,
-        })
+        .map(|(cid, c)| cluster_line(cid as u64, c, &id))
         .collect();
     (removed, lines)
+}
+
+/// The `removed.jsonl` line of removal `r` in cluster number `cluster`, ids from `id`.
+pub fn removed_line<'a>(cluster: u64, r: &Removal, id: impl Fn(u32) -> &'a str) -> RemovedLine {
+    RemovedLine {
+        cluster,
+        duplicate_of: id(r.duplicate_of).to_string(),
+        id: id(r.doc).to_string(),
+        matched: (r.matched != r.duplicate_of).then(|| id(r.matched).to_string()),
+        measure: r.measure,
+        similarity: round6(r.similarity),
+    }
+}
+
+/// The `clusters.jsonl` line of cluster `c`, numbered `cluster`, ids from `id`.
+pub fn cluster_line<'a>(cluster: u64, c: &Cluster, id: impl Fn(u32) -> &'a str) -> ClusterLine {
+    ClusterLine {
+        cluster,
+        kept: id(c.kept).to_string(),
+        members: c.members.iter().map(|&m| id(m).to_string()).collect(),
+        size: c.members.len() as u64,
+    }
 }
 
 /// Writes kept, removed, clusters and rejected, not yet renamed into place; returns them with the

@@ -52,6 +52,11 @@ impl Bands {
         pts.into_iter().map(|s| (s, self.probability(s))).collect()
     }
 
+    /// The key of band `band` of signature `sig` ([`band_key`] of the band's `rows` slots).
+    pub fn key(&self, band: usize, sig: &[u32]) -> u64 {
+        band_key(band, &sig[band * self.rows..(band + 1) * self.rows])
+    }
+
     /// The recall-leaning banding for `target` with `num_perm` slots.
     pub fn choose(target: f64, num_perm: usize) -> Bands {
         let mut best: Option<(f64, Bands)> = None;
@@ -85,6 +90,35 @@ impl Bands {
     }
 }
 
+/// The key of band `band` (from 0) of a signature whose slots in that band are `slots`: a mix64
+/// fold, seeded with the band number so that equal slots in different bands never collide. Two
+/// records are candidates when a band's keys are equal.
+pub fn band_key(band: usize, slots: &[u32]) -> u64 {
+    slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64))
+}
+
+/// The candidate pairs of one bucket (the records whose key is equal in one band) of `len`
+/// members in record order, handed to `pair` as positions in the bucket (earlier, later): all
+/// pairs up to [`MAX_BUCKET_ALL_PAIRS`] members, else each member with the first and with its
+/// successor (a star and a chain: linear, and still connected). The single-machine run and the
+/// Spark job both bucket through this.
+pub fn bucket_pairs(len: usize, mut pair: impl FnMut(usize, usize)) {
+    if len <= MAX_BUCKET_ALL_PAIRS {
+        for x in 0..len {
+            for y in x + 1..len {
+                pair(x, y);
+            }
+        }
+    } else {
+        for x in 1..len {
+            pair(0, x);
+            if x + 1 < len {
+                pair(x, x + 1);
+            }
+        }
+    }
+}
+
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from signatures stored
 /// one after another in `sigs` (`num_perm` slots each). Records whose size in `sizes` is 0 (no
 /// words) are never candidates: empty texts duplicate nothing. Only pairs whose second record is
@@ -99,14 +133,9 @@ pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands, f
     let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
         .into_par_iter()
         .flat_map_iter(|band| {
-            let lo = band * bands.rows;
             let mut keys: Vec<(u64, u32)> = (0..n)
                 .filter(|&doc| sizes[doc] > 0)
-                .map(|doc| {
-                    let slots = &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows];
-                    let key = slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64));
-                    (key, doc as u32)
-                })
+                .map(|doc| (bands.key(band, &sigs[doc * num_perm..(doc + 1) * num_perm]), doc as u32))
                 .collect();
             keys.sort_unstable();
             let mut out = Vec::new();
@@ -116,27 +145,14 @@ pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands, f
                 while j < keys.len() && keys[j].0 == keys[i].0 {
                     j += 1;
                 }
-                let run = &keys[i..j];
                 // Members are in record order within a run, so (x, y) has x < y.
-                let mut pair = |a: u32, b: u32| {
+                let run = &keys[i..j];
+                bucket_pairs(run.len(), |x, y| {
+                    let (a, b) = (run[x].1, run[y].1);
                     if b >= first_new {
                         out.push((a, b));
                     }
-                };
-                if run.len() <= MAX_BUCKET_ALL_PAIRS {
-                    for x in 0..run.len() {
-                        for y in x + 1..run.len() {
-                            pair(run[x].1, run[y].1);
-                        }
-                    }
-                } else {
-                    for x in 1..run.len() {
-                        pair(run[0].1, run[x].1);
-                        if x + 1 < run.len() {
-                            pair(run[x].1, run[x + 1].1);
-                        }
-                    }
-                }
+                });
                 i = j;
             }
             out

@@ -53,7 +53,7 @@ pub struct Past<'a> {
 
 /// What one component gives: its clusters, its number of edges, and the seconds spent measuring
 /// its pairs and clustering them.
-type Verified = (Vec<Cluster>, usize, [f64; 2]);
+pub type Verified = (Vec<Cluster>, usize, [f64; 2]);
 
 /// Counts of the verification stage, for the summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -96,6 +96,15 @@ pub fn required_jaccard(rule: &Rule, size_a: u32, size_b: u32) -> f64 {
     (t * a / (a + b - t * a)).min(t)
 }
 
+/// Whether a candidate pair's MinHash estimate is near enough to what the rule needs to be worth
+/// measuring: within six standard errors (at least 0.05) of the Jaccard the pair needs, from the
+/// two records' shingle counts and signatures.
+pub fn near_enough(rule: &Rule, size_a: u32, size_b: u32, sig_a: &[u32], sig_b: &[u32]) -> bool {
+    let need = required_jaccard(rule, size_a, size_b);
+    let sigma = (need * (1.0 - need) / sig_a.len() as f64).sqrt();
+    estimate_jaccard(sig_a, sig_b) >= need - (6.0 * sigma).max(0.05)
+}
+
 /// Containment of the smaller set in the larger, from a Jaccard value and the two set sizes.
 pub fn containment_from_jaccard(j: f64, size_a: u32, size_b: u32) -> f64 {
     let (a, b) = (size_a.min(size_b) as f64, size_a.max(size_b) as f64);
@@ -124,15 +133,13 @@ pub fn verify<T: TextSource + ?Sized>(
         threshold: params.threshold,
         containment: params.containment,
     };
-    let num_perm = table.num_perm as f64;
     let t = Instant::now();
     let filtered: Vec<(u32, u32)> = pairs
         .par_iter()
         .copied()
         .filter(|&(a, b)| {
-            let need = required_jaccard(&rule, table.sizes[a as usize], table.sizes[b as usize]);
-            let sigma = (need * (1.0 - need) / num_perm).sqrt();
-            estimate_jaccard(table.sig(a), table.sig(b)) >= need - (6.0 * sigma).max(0.05)
+            let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
+            near_enough(&rule, sa, sb, table.sig(a), table.sig(b))
         })
         .collect();
     let mut stats = Stats {
@@ -204,42 +211,7 @@ pub fn verify<T: TextSource + ?Sized>(
     let results: Vec<Result<Verified>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p, l)| {
-            let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
-            let measure = |a: u32, b: u32| -> Similarity {
-                match params.verify {
-                    Verify::Estimate => {
-                        let j = estimate_jaccard(table.sig(a), table.sig(b));
-                        let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
-                        Similarity {
-                            jaccard: j,
-                            containment: containment_from_jaccard(j, sa, sb),
-                        }
-                    }
-                    Verify::Exact => sets.borrow_mut().similarity(a, b),
-                }
-            };
-            // Exact verification reads the sets anyway, so "which record is smaller" (the one a
-            // containment removes) comes from their exact sizes; the signing pass only estimates
-            // sizes (it counts repeated shingles), which is enough for the filter above.
-            let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
-            let t = Instant::now();
-            let mut edges: Vec<Edge> = Vec::new();
-            for &(a, b) in p {
-                let sim = measure(a, b);
-                if rule.passes(&sim).is_some() {
-                    let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
-                    edges.push(Edge { a, b, smaller, sim });
-                }
-            }
-            let verify_s = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let edges = best_containment_only(edges, &rule);
-            let n_edges = edges.len();
-            let clusters = assemble(m, &edges, l, num_old, &rule, measure);
-            if let Some(e) = sets.borrow_mut().error.take() {
-                return Err(e);
-            }
-            Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
+            verify_component(m, p, l, num_old, table, texts, params, shingler)
         })
         .collect();
     let mut clusters = Vec::new();
@@ -252,6 +224,69 @@ pub fn verify<T: TextSource + ?Sized>(
     }
     clusters.sort_by_key(|c| c.members[0]);
     Ok((clusters, stats))
+}
+
+/// Verifies the pairs of one connected component of the filtered candidate graph and clusters
+/// its records: `members` sorted, `pairs` its filtered pairs (sorted, `a < b`), `links` and
+/// `num_old` as for [`assemble`] (none and 0 without a saved index). Exact verification asks
+/// `texts` for each member's text (once, within the shingle cache's budget). The single-machine
+/// run calls this for each component in parallel; the Spark job calls it on the executor that
+/// holds the component, with the component's records numbered from 0 in input order.
+///
+/// # Errors
+/// `texts` could not give a text again.
+#[expect(clippy::too_many_arguments, reason = "one component and what measuring it needs")]
+pub fn verify_component<T: TextSource + ?Sized>(
+    members: &[u32],
+    pairs: &[(u32, u32)],
+    links: &[(u32, u32)],
+    num_old: u32,
+    table: &Table<'_>,
+    texts: &T,
+    params: &Params,
+    shingler: &mut Shingler,
+) -> Result<Verified> {
+    let (m, p, l) = (members, pairs, links);
+    let rule = Rule {
+        threshold: params.threshold,
+        containment: params.containment,
+    };
+    let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
+    let measure = |a: u32, b: u32| -> Similarity {
+        match params.verify {
+            Verify::Estimate => {
+                let j = estimate_jaccard(table.sig(a), table.sig(b));
+                let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
+                Similarity {
+                    jaccard: j,
+                    containment: containment_from_jaccard(j, sa, sb),
+                }
+            }
+            Verify::Exact => sets.borrow_mut().similarity(a, b),
+        }
+    };
+    // Exact verification reads the sets anyway, so "which record is smaller" (the one a
+    // containment removes) comes from their exact sizes; the signing pass only estimates
+    // sizes (it counts repeated shingles), which is enough for the filter above.
+    let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
+    let t = Instant::now();
+    let mut edges: Vec<Edge> = Vec::new();
+    for &(a, b) in p {
+        let sim = measure(a, b);
+        if rule.passes(&sim).is_some() {
+            let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
+            edges.push(Edge { a, b, smaller, sim });
+        }
+    }
+    let verify_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let edges = best_containment_only(edges, &rule);
+    let n_edges = edges.len();
+    let clusters = assemble(m, &edges, l, num_old, &rule, measure);
+    if let Some(e) = sets.borrow_mut().error.take() {
+        return Err(e);
+    }
+    Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
 }
 
 /// Keeps, for each record contained in longer ones without being similar to them, only its best
