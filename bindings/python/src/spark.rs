@@ -60,9 +60,7 @@ fn params_of(json: &str) -> PyResult<Params> {
     }
     let params: Params =
         serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("invalid parameters: {e}")))?;
-    params
-        .validate()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    params.validate().map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(params)
 }
 
@@ -157,9 +155,24 @@ fn ints(batch: &RecordBatch, name: &str) -> Result<Vec<i64>, JobError> {
     let a = column(batch, name)?;
     let v: Vec<i64> = match a.data_type() {
         DataType::Int64 => a.as_primitive::<Int64Type>().values().to_vec(),
-        DataType::Int32 => a.as_primitive::<Int32Type>().values().iter().map(|&x| x as i64).collect(),
-        DataType::Int8 => a.as_primitive::<Int8Type>().values().iter().map(|&x| x as i64).collect(),
-        DataType::UInt8 => a.as_primitive::<UInt8Type>().values().iter().map(|&x| x as i64).collect(),
+        DataType::Int32 => a
+            .as_primitive::<Int32Type>()
+            .values()
+            .iter()
+            .map(|&x| x as i64)
+            .collect(),
+        DataType::Int8 => a
+            .as_primitive::<Int8Type>()
+            .values()
+            .iter()
+            .map(|&x| x as i64)
+            .collect(),
+        DataType::UInt8 => a
+            .as_primitive::<UInt8Type>()
+            .values()
+            .iter()
+            .map(|&x| x as i64)
+            .collect(),
         t => return Err(JobError::Value(format!("column '{name}' is {t}, not an integer"))),
     };
     if a.null_count() > 0 {
@@ -212,8 +225,9 @@ impl Col {
             unreachable!("push is for variable-width columns")
         };
         data.extend_from_slice(v.unwrap_or_default());
-        let end = i32::try_from(data.len())
-            .map_err(|_| JobError::Value("an output batch passed 2 GiB; lower spark.sql.execution.arrow.maxRecordsPerBatch".into()))?;
+        let end = i32::try_from(data.len()).map_err(|_| {
+            JobError::Value("an output batch passed 2 GiB; lower spark.sql.execution.arrow.maxRecordsPerBatch".into())
+        })?;
         offsets.push(end);
         valid.push(v.is_some());
         Ok(())
@@ -314,8 +328,13 @@ pub fn spark_sign<'py>(
         let mut status = Vec::new();
         let mut size = Vec::new();
         let mut truncated = Vec::new();
-        let (mut record, mut id, mut sig, mut kind, mut reason) =
-            (Col::var(false), Col::var(true), Col::var(false), Col::var(true), Col::var(true));
+        let (mut record, mut id, mut sig, mut kind, mut reason) = (
+            Col::var(false),
+            Col::var(true),
+            Col::var(false),
+            Col::var(true),
+            Col::var(true),
+        );
         for batch in &batches {
             cancel.check()?;
             let raw = Bytes::of(batch, "raw")?;
@@ -474,7 +493,8 @@ impl CompressedReader {
                     self.done = true;
                     if !self.oversized.is_empty() {
                         use std::io::{Read, Seek, SeekFrom};
-                        let spool_err = |e: std::io::Error| PyValueError::new_err(format!("cannot read the spool: {e}"));
+                        let spool_err =
+                            |e: std::io::Error| PyValueError::new_err(format!("cannot read the spool: {e}"));
                         let mut f = std::fs::File::open(&self.spool).map_err(spool_err)?;
                         for &(l, o, n) in &self.oversized {
                             let mut buf = vec![0u8; n as usize];
@@ -517,7 +537,11 @@ impl CompressedReader {
 /// The band keys of each signature in column `sig`: rows (`row`: the input row, `band`, `key`:
 /// the u64 key as i64), bands × rows of them.
 #[pyfunction]
-pub fn spark_band_keys<'py>(py: Python<'py>, stream: &Bound<'py, PyAny>, params_json: &str) -> PyResult<Bound<'py, PyDict>> {
+pub fn spark_band_keys<'py>(
+    py: Python<'py>,
+    stream: &Bound<'py, PyAny>,
+    params_json: &str,
+) -> PyResult<Bound<'py, PyDict>> {
     let params = params_of(params_json)?;
     let batches = batches(stream)?;
     let cols = run(py, THREADS, move |_| {
@@ -706,12 +730,27 @@ pub fn spark_verify<'py>(
         let corpus = jsonl_corpus();
         let mut rows: Vec<(i64, i64, i64, i64, Option<&str>, i64, Option<&[u8]>, Option<&[u8]>)> = Vec::new();
         for b in &batches {
-            let (root, kind, key, bcol, size) = (ints(b, "root")?, ints(b, "kind")?, ints(b, "key")?, column(b, "b")?, ints(b, "size")?);
+            let (root, kind, key, bcol, size) = (
+                ints(b, "root")?,
+                ints(b, "kind")?,
+                ints(b, "key")?,
+                column(b, "b")?,
+                ints(b, "size")?,
+            );
             let bvals = bcol.as_primitive::<Int64Type>();
             let (id, sig, record) = (Bytes::of(b, "id")?, Bytes::of(b, "sig")?, Bytes::of(b, "record")?);
             for i in 0..b.num_rows() {
                 let bv = if bvals.is_valid(i) { bvals.value(i) } else { -1 };
-                rows.push((root[i], kind[i], key[i], bv, id.str(i)?, size[i], sig.get(i), record.get(i)));
+                rows.push((
+                    root[i],
+                    kind[i],
+                    key[i],
+                    bv,
+                    id.str(i)?,
+                    size[i],
+                    sig.get(i),
+                    record.get(i),
+                ));
             }
         }
         let mut out = VerifyOut::default();
@@ -731,7 +770,10 @@ pub fn spark_verify<'py>(
             let members: Vec<_> = group.iter().filter(|r| r.1 == 0).collect();
             let keys: Vec<i64> = members.iter().map(|r| r.2).collect();
             if keys.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(JobError::Value(format!("component {} is not sorted by record", group[0].0)));
+                return Err(JobError::Value(format!(
+                    "component {} is not sorted by record",
+                    group[0].0
+                )));
             }
             let local = |k: i64| -> Result<u32, JobError> {
                 keys.binary_search(&k)
@@ -817,7 +859,11 @@ impl VerifyOut {
     fn cluster(&mut self, c: &Cluster, keys: &[i64], ids: &[&str]) -> Result<(), JobError> {
         let first = keys[c.members[0] as usize];
         self.row(CLUSTER, first, first, first);
-        let pos = c.members.iter().position(|&m| m == c.kept).expect("the kept record is a member");
+        let pos = c
+            .members
+            .iter()
+            .position(|&m| m == c.kept)
+            .expect("the kept record is a member");
         self.kept_pos.push(pos as i32);
         self.similarity.push(f64::NAN);
         self.measure.push(0);
@@ -891,7 +937,11 @@ pub fn spark_removed_lines(py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResul
         let mut out = Vec::new();
         for b in &batches {
             let (cluster, sim, measure) = (ints(b, "cluster")?, floats(b, "similarity")?, ints(b, "measure")?);
-            let (id, dup, matched) = (Bytes::of(b, "id")?, Bytes::of(b, "dup_id")?, Bytes::of(b, "matched_id")?);
+            let (id, dup, matched) = (
+                Bytes::of(b, "id")?,
+                Bytes::of(b, "dup_id")?,
+                Bytes::of(b, "matched_id")?,
+            );
             for i in 0..b.num_rows() {
                 let m = matched.str(i)?;
                 let ids = [

@@ -433,7 +433,10 @@ pub fn output_lines<'a>(clusters: &[Cluster], id: impl Fn(u32) -> &'a str) -> (V
         }
     }
     removals.sort_by_key(|r| r.0);
-    let removed = removals.iter().map(|&(_, cluster, r)| removed_line(cluster, r, &id)).collect();
+    let removed = removals
+        .iter()
+        .map(|&(_, cluster, r)| removed_line(cluster, r, &id))
+        .collect();
     let lines = clusters
         .iter()
         .enumerate()

@@ -458,6 +458,7 @@ def _args(argv: Optional[List[str]]) -> argparse.Namespace:
     d.add_argument("--master", help="Spark master URL (default local[*] unless launched by spark-submit)")
     d.add_argument("--checkpoint-dir", help="where connected-components rounds are checkpointed (default: a folder inside --out, removed at the end)")
     d.add_argument("--metrics", help="write the job's measurements (stage times, shuffle bytes, rounds) as JSON to this local file")
+    d.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="a Spark setting, as spark-submit --conf (repeatable)")
     d.add_argument("--fault", help=argparse.SUPPRESS)  # tests only: kill-sign, raise-sign, drop-sign, raise-verify
     a = p.parse_args(argv)
     if (a.bands is None) != (a.rows is None):
@@ -506,11 +507,18 @@ def _session(a: argparse.Namespace):
         builder = builder.config("spark.sql.shuffle.partitions", str(a.partitions)).config(
             "spark.default.parallelism", str(a.partitions)
         )
+    for kv in a.conf:
+        k, _, v = kv.partition("=")
+        builder = builder.config(k, v)
     # Every shuffle keeps the partition count asked for (adaptive execution would coalesce them),
     # and stages stay as planned.
     builder = builder.config("spark.sql.adaptive.enabled", "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    # A session that already existed (tests, notebooks) takes the run's settings too.
+    spark.conf.set("spark.sql.adaptive.enabled", "false")
+    if a.partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(a.partitions))
     return spark
 
 
@@ -529,7 +537,7 @@ class _Fs:
     def fs(self, p: str):
         fs = self.path(p).getFileSystem(self.conf)
         # The local file system writes a .crc file beside each file; the command line does not.
-        if fs.getClass().getName() == "org.apache.hadoop.fs.LocalFileSystem":
+        if self.jvm.java.lang.Class.forName("org.apache.hadoop.fs.ChecksumFileSystem").isInstance(fs):
             fs = fs.getRawFileSystem()
         return fs
 
