@@ -700,6 +700,18 @@ impl TextSource for RecordTexts<'_> {
     }
 }
 
+/// One input row of [`spark_verify`]: root, kind, key, b, id, size, sig, record.
+struct VerifyRow<'a>(
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<&'a str>,
+    i64,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+);
+
 /// Row kinds of [`spark_verify`]'s output.
 const REMOVAL: u8 = 0;
 const CLUSTER: u8 = 1;
@@ -728,7 +740,7 @@ pub fn spark_verify<'py>(
     let (cols, used) = run(py, THREADS, move |cancel| {
         let limits = limits(&params);
         let corpus = jsonl_corpus();
-        let mut rows: Vec<(i64, i64, i64, i64, Option<&str>, i64, Option<&[u8]>, Option<&[u8]>)> = Vec::new();
+        let mut rows: Vec<VerifyRow<'_>> = Vec::new();
         for b in &batches {
             let (root, kind, key, bcol, size) = (
                 ints(b, "root")?,
@@ -741,7 +753,7 @@ pub fn spark_verify<'py>(
             let (id, sig, record) = (Bytes::of(b, "id")?, Bytes::of(b, "sig")?, Bytes::of(b, "record")?);
             for i in 0..b.num_rows() {
                 let bv = if bvals.is_valid(i) { bvals.value(i) } else { -1 };
-                rows.push((
+                rows.push(VerifyRow(
                     root[i],
                     kind[i],
                     key[i],
