@@ -682,6 +682,11 @@ class _Job:
         self.timings: Dict[str, float] = {}
         self.metrics: Dict[str, Any] = {}
 
+    def begin(self, name: str) -> float:
+        """Starts a stage: its Spark jobs carry its name (the UI, and the metrics per stage)."""
+        self.spark.sparkContext.setJobDescription(f"storydup: {name}")
+        return time.time()
+
     def stage(self, name: str, t: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + time.time() - t
         if not self.a.quiet:
@@ -719,7 +724,7 @@ class _Job:
         from pyspark.sql import functions as F
 
         a = self.a
-        t = time.time()
+        t = self.begin("read and sign")
         files, skipped = _expand(fs, a.inputs)
         displays = [f.display for f in files]
         plain = [(i, f) for i, f in enumerate(files) if f.compression == "none"]
@@ -814,7 +819,7 @@ class _Job:
 
         # 3. Banding: one row per (record, band), shuffled by bucket, each bucket paired by the
         # core's rule; pairs from several bands are one pair.
-        t = time.time()
+        t = self.begin("lsh")
         keyed = A.select("key", "sig").mapInArrow(_band_keys(params), "doc long, band int, bkey long")
         pairs = (
             keyed.repartition(parts, "band", "bkey")
@@ -827,7 +832,7 @@ class _Job:
         self.stage("lsh", t)
 
         # 4. The estimate filter: each pair with both signatures.
-        t = time.time()
+        t = self.begin("estimate filter")
         side = lambda s: A.select(  # noqa: E731
             F.col("key").alias(s), F.col("size").alias(f"size_{s}"), F.col("sig").alias(f"sig_{s}")
         )
@@ -837,14 +842,14 @@ class _Job:
         self.stage("estimate filter", t)
 
         # 5. Connected components.
-        t = time.time()
+        t = self.begin("connected components")
         members, rounds = _components(filtered)
         num_components = members.select("root").distinct().count() if filtered_pairs else 0
         self.metrics["cc_rounds"] = rounds
         self.stage("connected components", t)
 
         # 6. Verification: each component on one task, with its members' records and its pairs.
-        t = time.time()
+        t = self.begin("verify")
         cols = A.select("key", "id", "size", "sig", "record" if exact else F.lit(None).cast("binary").alias("record"))
         M = members.join(cols, "key").select(
             "root", F.lit(0).alias("kind"), "key", F.lit(None).cast("long").alias("b"), "id", "size", "sig", "record"
@@ -877,7 +882,7 @@ class _Job:
         self.stage("verify", t)
 
         # 7. Outputs.
-        t = time.time()
+        t = self.begin("write")
         clusters = V.filter(F.col("rowtype") == CLUSTER).select("first", F.col("id").alias("kept_id"), "kept_pos", "members")
         numbered = _number(spark, clusters, "first", parts)
         removals = (
@@ -1050,29 +1055,32 @@ def _peak_rss() -> int:
 
 
 def _spark_metrics(spark) -> Dict[str, Any]:
-    """Shuffle bytes and executors' peak memory, from Spark's status store (REST-free)."""
+    """Shuffle bytes of every stage and the executors' peak memory, from Spark's monitoring REST
+    API on the driver's UI (``spark.ui.enabled``; the figures Spark's own UI shows)."""
+    from urllib.request import urlopen
+
     try:
         sc = spark.sparkContext
-        store = sc._jsc.sc().statusStore()
-        stages = store.stageList(None)
-        shuffle_write = shuffle_read = 0
-        for i in range(stages.size()):
-            s = stages.apply(i)
-            shuffle_write += s.shuffleWriteBytes()
-            shuffle_read += s.shuffleReadBytes()
-        peak = {}
-        execs = store.executorList(False)
-        for i in range(execs.size()):
-            e = execs.apply(i)
-            m = e.peakMemoryMetrics()
-            if m.isDefined():
-                mm = m.get()
-                peak[e.id()] = {
-                    k: mm.getMetricValue(k)
-                    for k in ("JVMHeapMemory", "JVMOffHeapMemory", "ProcessTreeJVMRSSMemory", "ProcessTreePythonRSSMemory")
-                }
-        return {"shuffle_write_bytes": shuffle_write, "shuffle_read_bytes": shuffle_read, "executor_peak_memory": peak}
-    except Exception as e:  # the status store is Spark's internal API
+        base = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
+        stages = json.load(urlopen(f"{base}/stages?status=complete"))
+        jobs = json.load(urlopen(f"{base}/jobs"))
+        execs = json.load(urlopen(f"{base}/executors"))
+        stage_of = {}
+        for j in jobs:
+            for sid in j.get("stageIds", []):
+                stage_of[sid] = (j.get("description") or "other").replace("storydup: ", "")
+        per_stage: Dict[str, int] = {}
+        for st in stages:
+            name = stage_of.get(st["stageId"], "other")
+            per_stage[name] = per_stage.get(name, 0) + st.get("shuffleWriteBytes", 0)
+        return {
+            "shuffle_write_bytes": sum(st.get("shuffleWriteBytes", 0) for st in stages),
+            "shuffle_read_bytes": sum(st.get("shuffleReadBytes", 0) for st in stages),
+            "shuffle_write_bytes_by_stage": per_stage,
+            "spark_stages": len(stages),
+            "executor_peak_memory": {e["id"]: e.get("peakMemoryMetrics") for e in execs},
+        }
+    except Exception as e:  # no UI, or an older Spark
         return {"spark_metrics_error": str(e)[:300]}
 
 
