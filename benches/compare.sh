@@ -12,9 +12,15 @@
 #          THREADS=$(nproc)   worker threads for storydup (-j) and the peers that parallelise
 #          PEER_TIMEOUT=3600  seconds after which a peer run is stopped
 #          SEED=42            corpus seed
-#          SHARED=../shared   the shared benchmark kit and data (read only; never copied into git)
+#          STORYDUP_SHARED=../shared  the shared benchmark kit and data (read only; never copied
+#                             into git; benches/kit.sh says what it is; SHARED is read too)
 #          WORK=bench-work    work folder (git-ignored): kit copy, venv, corpora, run outputs
 #          PYTHON=python3     interpreter for the venv (the peers need Python 3.10-3.12)
+#          SIMD="best scalar" levels of vector instructions storydup runs at (STORYDUP_SIMD): "best"
+#                             (the variable unset: the best the CPU has) or avx512, avx2, scalar; the
+#                             first is the plain "storydup" rows the peers are compared with, the
+#                             others get rows named "storydup [STORYDUP_SIMD=...]". On a machine with
+#                             AVX-512, SIMD="avx2 scalar" measures what an AVX2-only machine runs.
 #          NOTE="..."         free text added to the report (e.g. "machine shared with builds")
 #          OUT=results/...md  report path (default results/$(date +%F)-compare-SIZES.md)
 #
@@ -31,7 +37,7 @@ cd "$ROOT"
 
 # the exact command, for the report (the settings that came from the environment, then the sizes)
 CMD=""
-for v in PEERS REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED SHARED WORK PYTHON; do
+for v in PEERS REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED STORYDUP_SHARED SHARED WORK PYTHON SIMD; do
   if [ -n "${!v+x}" ]; then CMD+="$v=\"${!v}\" "; fi
 done
 CMD+="benches/compare.sh $*"
@@ -47,17 +53,20 @@ PEER_REPEATS=${PEER_REPEATS:-1}
 THREADS=${THREADS:-$(nproc)}
 PEER_TIMEOUT=${PEER_TIMEOUT:-3600}
 SEED=${SEED:-42}
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) \
-  || die "the shared kit is not at ${SHARED:-$ROOT/../shared} (set SHARED=/path/to/shared)"
+. "$ROOT/benches/kit.sh"
+kit_find bench/make_corpus.py bench/peers.py data
 WORK=${WORK:-$ROOT/bench-work}
 PYTHON=${PYTHON:-python3}
 NOTE=${NOTE:-}
+SIMD=${SIMD-"best scalar"}
+read -r -a SIMD_LEVELS <<<"$SIMD"
+[ ${#SIMD_LEVELS[@]} -gt 0 ] || SIMD_LEVELS=(best)
+for l in "${SIMD_LEVELS[@]}"; do
+  [[ $l =~ ^(best|avx512|avx2|scalar)$ ]] || die "SIMD level '$l': use best, avx512, avx2 or scalar"
+done
 for v in REPEATS PEER_REPEATS THREADS PEER_TIMEOUT SEED; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
 done
-[ -f "$SHARED/bench/make_corpus.py" ] && [ -f "$SHARED/bench/peers.py" ] \
-  || die "$SHARED/bench has no make_corpus.py/peers.py"
-[ -d "$SHARED/data" ] || die "$SHARED/data is missing (the real news text the corpus is built from)"
 
 sizes_joined=$(IFS=-; echo "${SIZES[*]}")
 OUT=${OUT:-results/$(date +%F)-compare-$sizes_joined.md}
@@ -196,14 +205,19 @@ for size in "${SIZES[@]}"; do
   printf 'tool\trun\twall_s\tmaxrss_kb\tcpu_s\tstatus\tothers_cores\tdir\n' >"$rdir/runs.tsv"
   for run in $(seq 1 "$max_repeats"); do
     if [ "$run" -le "$REPEATS" ]; then
-      for cfg in "${storydup_configs[@]}"; do
-        name=${cfg// --/-}
-        dir=$rdir/$name.run$run
-        extra=(); [[ $cfg == *--containment* ]] && extra=(--containment)
-        run_one "$size" "$cfg" "$run" "$dir" \
-          "$SD" dedup "$corpus" --out "$dir" -j "$THREADS" -q "${extra[@]}"
-        # kept.jsonl/removed.jsonl are most of the corpus again: keep only the small outputs
-        rm -f "$dir/kept.jsonl" "$dir/removed.jsonl"
+      for level in "${SIMD_LEVELS[@]}"; do
+        # the first level's rows are plain "storydup"; STORYDUP_SIMD unset means the best level
+        envset=(env -u STORYDUP_SIMD); [ "$level" = best ] || envset=(env "STORYDUP_SIMD=$level")
+        for cfg in "${storydup_configs[@]}"; do
+          tool=$cfg; [ "$level" = "${SIMD_LEVELS[0]}" ] || tool="$cfg [STORYDUP_SIMD=$level]"
+          name=${cfg// --/-}; [ "$level" = "${SIMD_LEVELS[0]}" ] || name+=".$level"
+          dir=$rdir/$name.run$run
+          extra=(); [[ $cfg == *--containment* ]] && extra=(--containment)
+          run_one "$size" "$tool" "$run" "$dir" \
+            "${envset[@]}" "$SD" dedup "$corpus" --out "$dir" -j "$THREADS" -q "${extra[@]}"
+          # kept.jsonl/removed.jsonl are most of the corpus again: keep only the small outputs
+          rm -f "$dir/kept.jsonl" "$dir/removed.jsonl"
+        done
       done
     fi
     if [ "$run" -le "$PEER_REPEATS" ]; then
@@ -235,6 +249,6 @@ done
 mkdir -p "$(dirname "$OUT")"
 "$PY" "$ROOT/benches/compare_report.py" \
   --root "$ROOT" --work "$WORK" --command "$CMD" --threads "$THREADS" --note "$NOTE" \
-  --storydup "$SD" --commit "$COMMIT" --peers "$PEERS" --sizes "${SIZES[@]}" >"$OUT"
+  --storydup "$SD" --commit "$COMMIT" --peers "$PEERS" --simd "${SIMD_LEVELS[*]}" --sizes "${SIZES[@]}" >"$OUT"
 say "report: $OUT"
 cat "$OUT"

@@ -24,7 +24,7 @@ def sh(*cmd: str, cwd: Path | None = None) -> str:
         return "?"
 
 
-def machine(storydup: str, commit: str) -> list[str]:
+def machine(storydup: str, commit: str, simd: str) -> list[str]:
     lscpu = {}
     for line in sh("lscpu").splitlines():
         k, _, v = line.partition(":")
@@ -38,11 +38,18 @@ def machine(storydup: str, commit: str) -> list[str]:
         for line in Path("/etc/os-release").read_text().splitlines():
             if line.startswith("PRETTY_NAME="):
                 osname = line.split("=", 1)[1].strip('"')
+    flags = [f for f in lscpu.get("Flags", "").split() if f.startswith(("avx", "sse4")) or f in ("bmi2", "popcnt")]
+    levels = simd.split()
     return [
         f"- CPU: {lscpu.get('Model name', '?')}; {os.cpu_count()} logical CPUs "
         f"({lscpu.get('Core(s) per socket', '?')} core(s) per socket × {lscpu.get('Socket(s)', '?')} "
         f"socket(s), {lscpu.get('Thread(s) per core', '?')} thread(s) per core); "
         f"hypervisor: {lscpu.get('Hypervisor vendor', 'none reported')}",
+        f"- CPU vector flags: {' '.join(flags) or '?'}",
+        f"- storydup's vector instructions (`STORYDUP_SIMD`): plain *storydup* rows at "
+        f"{'the best level the CPU has' if levels[0] == 'best' else levels[0]}"
+        + (f"; rows marked `[STORYDUP_SIMD=…]` at that level" if len(levels) > 1 else "")
+        + " (results are the same at every level; only speed differs)",
         f"- RAM: {mem}",
         f"- OS: {osname}, kernel {platform.release()} ({platform.machine()})",
         f"- {sh('rustc', '--version')}; {sh('cargo', '--version')}",
@@ -195,6 +202,7 @@ def main() -> int:
     ap.add_argument("--commit", default="?", help="git commit storydup was built from")
     ap.add_argument("--sizes", nargs="+", required=True)
     ap.add_argument("--peers", default="", help="peers in the order given to compare.sh")
+    ap.add_argument("--simd", default="best", help="storydup's STORYDUP_SIMD levels, the plain rows' first")
     a = ap.parse_args()
 
     sections, others = [], []
@@ -213,7 +221,7 @@ def main() -> int:
         "",
         "## Machine",
         "",
-        *machine(a.storydup, a.commit),
+        *machine(a.storydup, a.commit, a.simd),
         "",
     ]
     if others:

@@ -52,7 +52,7 @@ fn signing(c: &mut Criterion) {
         b.iter(|| {
             for d in &docs {
                 sig.fill(u32::MAX);
-                hasher.update_all(&mut sig, sh.all(d, Shingle::Word(5), 42));
+                hasher.sign_into(&mut sig, sh.all(d, Shingle::Word(5), 42));
             }
             assert!(sig.iter().all(|&v| v < u32::MAX));
             black_box(sig[0])
@@ -66,13 +66,13 @@ fn banding(c: &mut Criterion) {
     for n in [10_000usize, 100_000] {
         // Random signatures, with every 10th record a copy of the one before: n/10 true pairs.
         let mut g = SplitMix64::new(3);
-        let mut sigs = vec![0u32; n * 128];
+        let mut sigs = vec![0u16; n * 128];
         for d in 0..n {
             for s in 0..128 {
                 sigs[d * 128 + s] = if d % 10 == 9 {
                     sigs[(d - 1) * 128 + s]
                 } else {
-                    g.next() as u32
+                    g.next() as u16
                 };
             }
         }

@@ -7,7 +7,8 @@
 #                             (read as: still >= 0.995, and the change from the default is shown).
 #
 #   usage: benches/quality.sh [SIZE]      (default 100MB; writes results/DATE-quality-generated.md)
-#   env:   SEED=42  SHARED=../shared  WORK=bench-work  PYTHON=python3  OUT=results/...md
+#   env:   SEED=42  STORYDUP_SHARED=../shared (the kit: benches/kit.sh)  WORK=bench-work  PYTHON=python3
+#          OUT=results/...md
 # The corpus is built by the kit's make_corpus.py exactly as benches/compare.sh builds it (and
 # shared with it, under WORK/corpus/).
 set -euo pipefail
@@ -18,7 +19,7 @@ say() { echo "== $*" >&2; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 CMD=""
-for v in SEED SHARED WORK PYTHON; do
+for v in SEED STORYDUP_SHARED SHARED WORK PYTHON; do
   if [ -n "${!v+x}" ]; then CMD+="$v=\"${!v}\" "; fi
 done
 CMD+="benches/quality.sh $*"
@@ -26,12 +27,11 @@ CMD+="benches/quality.sh $*"
 SIZE=${1:-100MB}
 [[ $SIZE =~ ^[0-9.]+[KMG]B$ ]] || die "size '$SIZE': use e.g. 10MB, 100MB, 1GB"
 SEED=${SEED:-42}
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) \
-  || die "the shared kit is not at ${SHARED:-$ROOT/../shared} (set SHARED=/path/to/shared)"
+. "$ROOT/benches/kit.sh"
+kit_find bench/make_corpus.py
 WORK=${WORK:-$ROOT/bench-work}
 PYTHON=${PYTHON:-python3}
 OUT=${OUT:-results/$(date +%F)-quality-generated.md}
-[ -f "$SHARED/bench/make_corpus.py" ] || die "$SHARED/bench/make_corpus.py is missing"
 
 # the kit, copied (it is read only) with data and seeds linked beside it, as compare.sh does
 KIT=$WORK/shared/bench

@@ -11,7 +11,8 @@
 #   usage: benches/scaling.sh [SIZE...]            (default: 10MB 100MB 1GB 4GB)
 #   env:   THREADS=$(nproc)   worker threads for storydup (-j)
 #          SEED=42            corpus seed (corpora are deterministic for a seed and reused once built)
-#          SHARED=../shared   the shared benchmark kit and data (read only)
+#          STORYDUP_SHARED=../shared  the shared benchmark kit and data (read only;
+#                             benches/kit.sh says what it is; SHARED is read too)
 #          WORK=bench-work    work folder (git-ignored): kit copy, corpora, run outputs
 #          PYTHON=python3     interpreter for make_corpus.py and the report (standard library only)
 #          SRC=.              source tree to build storydup from (e.g. a clean clone at a commit)
@@ -30,7 +31,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 CMD=""
-for v in THREADS SEED SHARED WORK PYTHON SRC; do
+for v in THREADS SEED STORYDUP_SHARED SHARED WORK PYTHON SRC; do
   if [ -n "${!v+x}" ]; then CMD+="$v=\"${!v}\" "; fi
 done
 CMD+="benches/scaling.sh${*:+ $*}"
@@ -42,8 +43,8 @@ for s in "${SIZES[@]}"; do
 done
 THREADS=${THREADS:-$(nproc)}
 SEED=${SEED:-42}
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) \
-  || die "the shared kit is not at ${SHARED:-$ROOT/../shared} (set SHARED=/path/to/shared)"
+. "$ROOT/benches/kit.sh"
+kit_find bench/make_corpus.py data
 WORK=${WORK:-$ROOT/bench-work}
 PYTHON=${PYTHON:-python3}
 SRC=$(cd "${SRC:-$ROOT}" && pwd) || die "SRC=${SRC:-} is not a folder"
@@ -52,8 +53,6 @@ OUT=${OUT:-results/$(date +%F)-scaling}
 for v in THREADS SEED; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
 done
-[ -f "$SHARED/bench/make_corpus.py" ] || die "$SHARED/bench has no make_corpus.py"
-[ -d "$SHARED/data" ] || die "$SHARED/data is missing (the real news text the corpus is built from)"
 tv=$(/usr/bin/time -v true 2>&1 || true)
 [[ $tv == *"Maximum resident set size"* ]] \
   || die "need GNU time at /usr/bin/time (Debian/Ubuntu: apt-get install time)"

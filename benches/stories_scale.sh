@@ -13,7 +13,8 @@
 #          CORPUS_SIZE=400MB size asked of make_corpus.py (100MB gives ~29k records, so 400MB
 #                            gives ~114k; the script stops if the corpus has fewer than N)
 #          SEED=42           corpus seed (deterministic; the corpus is built once and reused)
-#          SHARED=../shared  the shared kit and data (read only; nothing of it goes into git)
+#          STORYDUP_SHARED=../shared  the shared kit and data (read only; nothing of it goes
+#                            into git; benches/kit.sh says what it is; SHARED is read too)
 #          WORK=bench-work   work folder (git-ignored): kit copy, corpora, outputs, logs
 #          REV=<commit>      build that commit from a clean export (git archive) instead of the
 #                            working tree, so that others' uncommitted edits stay out
@@ -32,7 +33,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 CMD=""
-for v in REV REAL REPEATS THREADS TIMEOUT CORPUS_SIZE SEED SHARED WORK; do
+for v in REV REAL REPEATS THREADS TIMEOUT CORPUS_SIZE SEED STORYDUP_SHARED SHARED WORK; do
   if [ -n "${!v+x}" ]; then CMD+="$v=\"${!v}\" "; fi
 done
 CMD+="benches/stories_scale.sh${*:+ $*}"
@@ -54,10 +55,8 @@ for v in REPEATS THREADS TIMEOUT SEED; do
   [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ $CORPUS_SIZE =~ ^[0-9.]+[KMG]B$ ]] || die "CORPUS_SIZE '$CORPUS_SIZE': use e.g. 400MB, 1GB"
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) \
-  || die "the shared kit is not at ${SHARED:-$ROOT/../shared} (set SHARED=/path/to/shared)"
-[ -f "$SHARED/bench/make_corpus.py" ] || die "$SHARED/bench has no make_corpus.py"
-[ -d "$SHARED/data" ] || die "$SHARED/data is missing (the real news text the corpus is built from)"
+. "$ROOT/benches/kit.sh"
+kit_find bench/make_corpus.py data
 WORK=${WORK:-$ROOT/bench-work}
 OUT=${OUT:-results/$(date +%F)-stories-scale.md}
 
@@ -181,8 +180,8 @@ for input in "${INPUTS[@]}"; do
     cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$dir/time.txt")
     others=$(awk -v b0="$b0" -v b1="$b1" -v c="$cpu" -v w="$wall" \
       'BEGIN {x = (w > 0) ? (b1 - b0 - c) / w : 0; if (x < 0) x = 0; printf "%.2f", x}')
-    # storydup's summary: "storydup: N articles in X s (passages a s, stories b s, variants c s)"
-    summ=$(sed -n 's/^storydup: [0-9]* articles in \([0-9.]*\) s (\(.*\))$/\1|\2/p' "$dir/stderr.txt" | tail -n1)
+    # storydup's summary: "storydup: N articles in X s (passages a s, stories b s, variants c s); R rejected"
+    summ=$(sed -n 's/^storydup: [0-9,]* articles in \([0-9.]*\) s (\(.*\))\(; [0-9,]* rejected\)\{0,1\}$/\1|\2/p' "$dir/stderr.txt" | tail -n1)
     internal=${summ%%|*}; stages=${summ#*|}
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" "$status" "$wall" "$rss" "$cpu" \
       "$others" "${internal:--}" "${stages:--}" "$dir" >>"$TSV"

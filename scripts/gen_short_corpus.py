@@ -4,8 +4,8 @@
 
     scripts/gen_short_corpus.py --records 10000000 --out bench-work/ten-million/corpus.jsonl
 
-Words come from real news text (the `text` fields of shared/data/*/dev.jsonl and the seed
-reports), drawn by their frequency there, so shingle statistics are those of news words; word
+Words come from real news text (the `text` fields of the shared kit's data/*/dev.jsonl, the kit
+found by STORYDUP_SHARED or at ../shared beside the repository, and the seed reports), drawn by their frequency there, so shingle statistics are those of news words; word
 order is random, so two base records share no word 5-gram except by rare chance. A record is
 4-6 "sentences" of 6-14 words taken from a pool of 2 million (a sentence alone is too short to
 make two records similar): about 370 bytes per JSONL line.
@@ -27,9 +27,11 @@ import re
 import sys
 from pathlib import Path
 
+import kit
+
 REPO = Path(__file__).resolve().parent.parent
-# shared/ sits beside the repository (as for /work/shared/bench/make_corpus.py).
-DATA = [str(REPO.parent / "shared/data/*/dev.jsonl")]
+# The shared kit's data/ (scripts/kit.py: STORYDUP_SHARED, or ../shared beside the repository).
+DATA = [str(Path(kit.default()) / "data/*/dev.jsonl")]
 SEEDS = [str(REPO / "seeds/*.txt")]
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|[0-9]+")
 
@@ -37,6 +39,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|[0-9]+")
 def vocabulary() -> tuple[list[str], list[int]]:
     counts: collections.Counter[str] = collections.Counter()
     files = sorted({f for g in DATA for f in glob.glob(g)})
+    if not files:
+        kit.find(None, "data/reuters21578/dev.jsonl")  # says what the kit is, and stops
     for f in files:
         with open(f, encoding="utf-8") as fh:
             for line in fh:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""storydup on the real labelled corpora in ../shared/data (dev parts): a rerunnable check.
+"""storydup on the real labelled corpora of the shared kit (its data/, dev parts): a rerunnable check.
 
 * bbc_news, reuters21578: `storydup dedup` at the default settings on dev.jsonl. Checks that every
   `meta.derived_exact_dup_group` (identical title+text, so identical text, which is what storydup
@@ -20,6 +20,9 @@ figures, and --show prints texts to the terminal only.
     python3 scripts/real_data.py --show bbc_news      # print the sampled clusters side by side
                                                       # (first 400 chars and a word diff), to read
 
+The kit is found by --data (its data/ folder), else STORYDUP_SHARED, else ../shared beside the
+repository (scripts/kit.py; without it the script says what the kit is and stops).
+
 Python 3 standard library only.
 """
 
@@ -37,6 +40,8 @@ import sys
 import tempfile
 import time
 import unicodedata
+
+import kit
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEWS = ("bbc_news", "reuters21578")
@@ -462,7 +467,8 @@ def show(name, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", help="storydup binary (default: cargo build --release, then target/release/storydup)")
-    ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data"), help="corpora folder")
+    ap.add_argument("--data", help="corpora folder (default: the data/ of the shared kit: STORYDUP_SHARED, "
+                    "or ../shared beside the repository)")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "storydup-real-data"),
                     help="work folder (storydup outputs copy the records: keep it out of the repository)")
     ap.add_argument("--seed", type=int, default=20261123, help="seed of the sample of further clusters")
@@ -474,6 +480,8 @@ def main():
     ap.add_argument("--chars", type=int, default=400, help="--show: characters of text printed per record")
     ap.add_argument("--diffs", type=int, default=12, help="--show: word-diff hunks printed per record")
     args = ap.parse_args()
+    if args.data is None:
+        args.data = str(kit.find(None, "data/bbc_news/dev.jsonl") / "data")
     args.data = os.path.abspath(args.data)
     args.work = os.path.abspath(args.work)
     if args.show:

@@ -6,15 +6,23 @@
 #   scripts/ten_million.sh [RECORDS]         default 10000000; work in bench-work/ten-million/
 #
 # The corpus (scripts/gen_short_corpus.py, seed 42: about 340 bytes per record, 3.4 GB for 10M)
-# is made once and reused; KEEP_CORPUS=0 deletes it at the end. Needs python3 and the repo's
-# sibling shared/data (the word source). Peak memory: roughly 0.7 KB per record.
+# is made once and reused; KEEP_CORPUS=0 deletes it at the end. Needs python3 and the shared kit's
+# data/ (the word source; STORYDUP_SHARED, default ../shared: benches/kit.sh says what the kit is).
+# Peak memory: roughly 0.7 KB per record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 records=${1:-10000000}
 work=bench-work/ten-million
 corpus=$work/corpus-$records.jsonl
 out=$work/out-$records
 mkdir -p "$work"
+if [ ! -s "$corpus" ]; then
+    # the corpus's words come from the kit's data/: find it before the long build
+    . "$ROOT/benches/kit.sh"
+    kit_find data
+    export STORYDUP_SHARED=$SHARED
+fi
 
 cargo build --release --quiet
 bin=target/release/storydup

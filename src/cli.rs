@@ -3,11 +3,58 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use storydup::params::{OnError, Params, Shingle, Verify};
+use storydup::params::{MissingId, OnError, Params, Shingle, Verify};
+
+/// Examples at the end of `storydup --help`.
+const EXAMPLES: &str = "\
+Examples:
+  storydup dedup news.jsonl --out deduped
+  storydup verify deduped
+  storydup stories news.jsonl -f html -o news.html";
+
+/// Examples at the end of `storydup dedup --help`.
+const DEDUP_EXAMPLES: &str = "\
+Examples:
+  storydup dedup news.jsonl --out deduped
+  storydup dedup crawl news.jsonl --out deduped --threshold 0.7 --on-error skip
+  storydup dedup news.jsonl --out deduped --id-field url --containment";
+
+/// Examples at the end of `storydup index --help`.
+const INDEX_EXAMPLES: &str = "\
+Examples:
+  storydup index build monday.jsonl --index news-index
+  storydup dedup tuesday.jsonl --against news-index --out tuesday-out --update
+  storydup dedup wednesday.jsonl --against news-index --out wednesday-out";
+
+/// Examples at the end of `storydup stories --help`.
+const STORIES_EXAMPLES: &str = "\
+Examples:
+  storydup stories --detail
+  storydup stories news.jsonl -f html -o news.html --on-error skip
+  storydup stories crawl -f json -o report.json --relative-threshold 6";
+
+/// Examples at the end of `storydup eval --help`.
+const EVAL_EXAMPLES: &str = "\
+Examples:
+  storydup eval --truth truth.jsonl deduped/clusters.jsonl
+  storydup eval --truth truth.jsonl report.json --json";
+
+/// Examples at the end of `storydup verify --help`.
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  storydup verify deduped
+  storydup verify deduped news.jsonl
+  storydup verify deduped - < news.jsonl";
+
+/// Examples at the end of `storydup params --help`.
+const PARAMS_EXAMPLES: &str = "\
+Examples:
+  storydup params
+  storydup params > params.json";
 
 /// Find near-duplicate and syndicated documents, and cluster news reports into stories.
 #[derive(Debug, Parser)]
-#[command(name = "storydup", version, about)]
+#[command(name = "storydup", version, about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Print nothing on standard error but errors (no progress bar, no summary).
     #[arg(short, long, global = true)]
@@ -20,18 +67,32 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Remove near-duplicates from JSONL files or folders of .txt files, with an audit of every record.
+    /// Remove near-duplicates from JSONL or Parquet files or folders of .txt files, with an audit of every record.
+    ///
+    /// A record without an "id" field is known by its place, FILE:LINE; one whose text has no
+    /// words is kept, never matched, and counted as empty in summary.json. `storydup params`
+    /// prints every default as JSON; `storydup verify DIR` checks the outputs afterwards.
+    #[command(after_help = DEDUP_EXAMPLES)]
     Dedup(DedupArgs),
     /// Score a clustering against ground truth (pairwise and B-cubed P/R/F1, adjusted Rand index).
+    #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
     /// Cluster news into stories, find reprinted wire copy, and diff each variant sentence by sentence.
+    #[command(after_help = STORIES_EXAMPLES)]
     Stories(StoriesArgs),
     /// Re-read a dedup output folder and its input: every input record must be in exactly one of
     /// kept, removed and rejected, kept records unchanged, and summary.json's counts right.
+    #[command(after_help = VERIFY_EXAMPLES)]
     Verify(VerifyArgs),
     /// Build a saved index of records, to deduplicate later batches against it.
+    #[command(after_help = INDEX_EXAMPLES)]
     Index(IndexArgs),
-    /// Print the default parameters as JSON.
+    /// Print the defaults of dedup's parameters as JSON (the `params` of summary.json).
+    ///
+    /// Each field is the dedup option of the same name (`num_perm` is `--num-perm`); `bands` and
+    /// `rows` are null when chosen for the threshold, `max_memory` when it is 90 % of physical
+    /// memory at run time, and `missing_id` is `reject` when --id-field is given.
+    #[command(after_help = PARAMS_EXAMPLES)]
     Params,
 }
 
@@ -71,11 +132,41 @@ impl OversizedArg {
     }
 }
 
+/// `--oversized` of `stories` (its records are read, not kept or removed).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StoriesOversizedArg {
+    /// Reject it with the reason (too_large): the run stops, or with --on-error skip the record is
+    /// listed in the report's rejected records.
+    Reject,
+    /// Read its id and the first --max-doc-bytes bytes of its text (no title, date or source).
+    Truncate,
+}
+
+impl StoriesOversizedArg {
+    pub fn mode(self) -> storydup::params::OnOversized {
+        match self {
+            StoriesOversizedArg::Reject => storydup::params::OnOversized::Reject,
+            StoriesOversizedArg::Truncate => storydup::params::OnOversized::Truncate,
+        }
+    }
+}
+
+/// `--on-error` of `stories`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StoriesOnErrorArg {
+    /// Stop with exit code 2 and a message naming the file and line.
+    Stop,
+    /// Set the record aside, list it in the report (JSON "rejected", and the text summary), and go on.
+    Skip,
+}
+
 /// `storydup dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
-    /// Input: .jsonl (plain, .gz or .zst, detected by content), a folder (walked recursively;
-    /// .txt files are one record each), or - for standard input.
+    /// Input: .jsonl (plain, .gz or .zst, detected by content), .parquet (kept rows go to
+    /// kept.parquet), a folder (walked recursively; .txt files are one record each, .jsonl and
+    /// .ndjson files are read as JSONL, .parquet files as Parquet), or - for
+    /// standard input.
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// Output folder: kept.jsonl, removed.jsonl, clusters.jsonl, rejected.jsonl, summary.json.
@@ -105,6 +196,7 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
     /// Read, sign and cluster INPUT and save it as a new index, for `dedup --against`.
+    #[command(after_help = INDEX_EXAMPLES)]
     Build(IndexBuildArgs),
 }
 
@@ -140,9 +232,10 @@ pub struct ParamArgs {
     /// Seed of the hash and the permutations.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// JSON field holding the record id (string or integer).
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
+    /// JSON field holding the record id (string or integer) [default: id; a record without it is
+    /// known by its place, FILE:LINE]. Given, every record must have this field.
+    #[arg(long, value_name = "ID_FIELD")]
+    pub id_field: Option<String>,
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -188,7 +281,8 @@ impl ParamArgs {
             shingle: self.shingle,
             num_perm: self.num_perm,
             seed: self.seed,
-            id_field: self.id_field.clone(),
+            id_field: self.id_field.clone().unwrap_or_else(|| Params::default().id_field),
+            missing_id: id_policy(&self.id_field),
             text_field: self.text_field.clone(),
             containment: self.containment,
             verify: match self.verify {
@@ -209,13 +303,23 @@ impl ParamArgs {
     }
 }
 
+/// What a record without the id field gets: its place when no `--id-field` is given; an error
+/// when one is (a misspelt field name then stops the run instead of numbering every record).
+fn id_policy(id_field: &Option<String>) -> MissingId {
+    match id_field {
+        None => MissingId::Place,
+        Some(_) => MissingId::Reject,
+    }
+}
+
 /// `storydup eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Ground truth: {"id","cluster"} JSONL (cluster null = singleton).
     #[arg(long)]
     pub truth: PathBuf,
-    /// Prediction: a clusters.jsonl of storydup, or any {"id","cluster"} JSONL.
+    /// Prediction: a clusters.jsonl of storydup dedup, a storydup stories JSON report
+    /// (-f json), or any {"id","cluster"} JSONL. Ids missing from it are singletons.
     pub pred: PathBuf,
     /// Print the scores as JSON.
     #[arg(long)]
@@ -236,18 +340,23 @@ pub enum Format {
 /// `storydup stories`.
 #[derive(Debug, Args)]
 pub struct StoriesArgs {
-    /// Input: .jsonl (plain, .gz or .zst), a folder of .txt files, or - for standard input.
-    /// With none, the five built-in seed reports.
+    /// Input: .jsonl (plain, .gz or .zst), .parquet, a folder of .txt files, or - for standard
+    /// input. With none, the five built-in seed reports.
     pub inputs: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]
     pub format: Format,
+    /// In the text report, add every article's sentences: shared, rewritten (with the other
+    /// wording), added and dropped, wrapped, never cut. Default: a summary per story.
+    #[arg(long)]
+    pub detail: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// JSON field holding the record id.
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
+    /// JSON field holding the record id [default: id; a record without it is known by its
+    /// place, FILE:LINE]. Given, every record must have this field.
+    #[arg(long, value_name = "ID_FIELD")]
+    pub id_field: Option<String>,
     /// JSON field holding the text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -260,24 +369,45 @@ pub struct StoriesArgs {
     /// JSON field holding the outlet or site (optional; used to recognise site furniture).
     #[arg(long, default_value = "source")]
     pub source_field: String,
-    /// Cosine of two groups' summed TF-IDF vectors at which they form one story.
-    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().threshold)]
-    pub threshold: f64,
-    /// Least average similarity (over indexed terms) of their article pairs for two groups to merge.
-    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().min_average)]
-    pub min_average: f64,
+    /// Two groups form one story when the mean cosine of their article pairs is at least this
+    /// many times the mean cosine of all pairs of the input (so headlines and full articles need
+    /// no different setting). Raise it for narrower stories, lower it to gather more.
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().relative_threshold)]
+    pub relative_threshold: f64,
+    /// Weight of each article's nearest partners blended into its term vector (0: off).
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().smoothing)]
+    pub smoothing: f64,
     /// Never link articles dated more than this many days apart.
     #[arg(long)]
     pub date_window: Option<i64>,
+    /// What to do with a bad record.
+    #[arg(long, value_enum, default_value = "stop")]
+    pub on_error: StoriesOnErrorArg,
     /// Records larger than this many bytes are an error, or cut with --oversized truncate.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_doc_bytes: usize,
     /// What to do with a record over --max-doc-bytes (never held whole either way).
     #[arg(long, value_enum, default_value = "reject")]
-    pub oversized: OversizedArg,
+    pub oversized: StoriesOversizedArg,
     /// Worker threads (default: one per core). Output is the same for any number.
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,
+}
+
+impl StoriesArgs {
+    /// What to do with a bad record.
+    pub fn on_error(&self) -> OnError {
+        match self.on_error {
+            StoriesOnErrorArg::Stop => OnError::Stop,
+            StoriesOnErrorArg::Skip => OnError::Skip,
+        }
+    }
+
+    /// The id field, and what a record without it gets (as for dedup).
+    pub fn id_field(&self) -> (String, MissingId) {
+        let name = self.id_field.clone().unwrap_or_else(|| Params::default().id_field);
+        (name, id_policy(&self.id_field))
+    }
 }
 
 /// `storydup verify`.
@@ -285,8 +415,9 @@ pub struct StoriesArgs {
 pub struct VerifyArgs {
     /// The output folder of a dedup run.
     pub dir: PathBuf,
-    /// The inputs of that run, as given to it.
-    #[arg(required = true)]
+    /// The inputs of that run, as given to it (- for standard input: pipe the same bytes in
+    /// again). Default: the inputs recorded in DIR/summary.json, re-read from the same paths (a
+    /// relative path is relative to the folder dedup ran in).
     pub inputs: Vec<String>,
 }
 

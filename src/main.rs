@@ -12,6 +12,7 @@ use cli::{Cli, Command, IndexArgs, IndexCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let subcommand = Subcommand::of(&cli.command);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -20,9 +21,67 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("storydup: {e}");
+            let advice = e
+                .downcast_ref::<storydup::Error>()
+                .map(|e| subcommand.advice(e))
+                .unwrap_or_default();
+            eprintln!("storydup: {e}{advice}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Which subcommand ran, for the advice its errors end with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subcommand {
+    Dedup,
+    Index,
+    Stories,
+    Eval,
+    Verify,
+    Params,
+}
+
+impl Subcommand {
+    fn of(command: &Command) -> Subcommand {
+        match command {
+            Command::Dedup(_) => Subcommand::Dedup,
+            Command::Index(_) => Subcommand::Index,
+            Command::Stories(_) => Subcommand::Stories,
+            Command::Eval(_) => Subcommand::Eval,
+            Command::Verify(_) => Subcommand::Verify,
+            Command::Params => Subcommand::Params,
+        }
+    }
+
+    /// What this subcommand can do about `e` besides fixing the record, appended to the
+    /// message. The one place that knows which options each subcommand has: the library's
+    /// messages name only the fix itself and options every reader of records has
+    /// (`--id-field`, `--text-field`, `--max-doc-bytes`, `--oversized`). A test checks that
+    /// every option an error names is in the subcommand's `--help`.
+    fn advice(self, e: &storydup::Error) -> String {
+        let storydup::Error::Input { at, problem } = e else {
+            return String::new();
+        };
+        let mut advice = String::new();
+        // A first line that is not a JSON object: perhaps the file is not JSONL at all, and
+        // skipping would reject every line of it.
+        if at.line == 1 && matches!(problem.kind, "malformed_json" | "not_an_object") {
+            advice.push_str(&format!("; if {} is not JSONL, convert it to JSONL", at.path));
+        }
+        // The input changing under a run is not the record's fault: skipping it would not help.
+        if problem.kind != "changed" {
+            match self {
+                Subcommand::Dedup | Subcommand::Index => {
+                    advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on")
+                }
+                Subcommand::Stories => {
+                    advice.push_str("; or rerun with --on-error skip to list the record in the report and go on")
+                }
+                Subcommand::Eval | Subcommand::Verify | Subcommand::Params => {}
+            }
+        }
+        advice
     }
 }
 
@@ -80,21 +139,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Verify(args) => {
             let audit = storydup::io::audit::verify(&args.dir, &args.inputs)?;
-            for p in &audit.problems {
-                println!("{p}");
-            }
-            println!(
-                "{}: {} input records = {} kept + {} removed + {} rejected",
-                if audit.is_ok() { "ok" } else { "FAILED" },
-                audit.input,
-                audit.kept,
-                audit.removed,
-                audit.rejected
-            );
+            printer::print_audit(&audit)?;
             if !audit.is_ok() {
+                let different = audit.problems.iter().any(|p| p.starts_with("different input"));
                 return Err(format!(
-                    "{} problems: the outputs do not account for the input",
-                    audit.problems.len()
+                    "{}: the outputs do not account for the input{}",
+                    audit.problems_line(),
+                    if different {
+                        ", which is not the one the run read"
+                    } else {
+                        ""
+                    }
                 )
                 .into());
             }

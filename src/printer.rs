@@ -7,6 +7,8 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use storydup::dedup::Observer;
 use storydup::eval::Scores;
+use storydup::io::audit::Audit;
+use storydup::io::plural::{count, thousands};
 use storydup::schema::Summary;
 
 /// The output policy of one invocation.
@@ -35,18 +37,24 @@ impl Printer {
         Progress { bar }
     }
 
-    /// The counts on one line and the time of each stage on another, on stderr.
+    /// The counts on one line and the time of each stage on another, on stderr; a third names
+    /// the records without an id and the files skipped in folders, when there are any.
     pub fn summary(&self, s: &Summary, out: &Path) {
         if self.quiet {
             return;
         }
+        let empty = if s.empty > 0 {
+            format!(" ({} empty)", thousands(s.empty))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "storydup: {} records: {} kept, {} removed in {} clusters, {} rejected ({} bands x {} rows, {:.2} s, {:.1} MB/s); outputs in {}",
-            s.input,
-            s.kept,
-            s.removed,
-            s.clusters,
-            s.rejected,
+            "storydup: {}: {} kept{empty}, {} removed in {}, {} rejected ({} bands x {} rows, {:.2} s, {:.1} MB/s); outputs in {}",
+            count(s.input, "record", "records"),
+            thousands(s.kept),
+            thousands(s.removed),
+            count(s.clusters, "cluster", "clusters"),
+            thousands(s.rejected),
             s.lsh.bands,
             s.lsh.rows,
             s.timings_s.total,
@@ -54,6 +62,24 @@ impl Printer {
             out.display()
         );
         eprintln!("storydup: stages: {}", s.timings_s.breakdown());
+        let mut notes = Vec::new();
+        if s.without_id > 0 {
+            notes.push(format!(
+                "{} without an \"{}\" field, known by their place (FILE:LINE)",
+                count(s.without_id, "record", "records"),
+                s.params.id_field
+            ));
+        }
+        if s.skipped_files > 0 {
+            notes.push(format!(
+                "{} in input folders skipped: storydup reads {}",
+                count(s.skipped_files, "file", "files"),
+                storydup::io::source::READS
+            ));
+        }
+        if !notes.is_empty() {
+            eprintln!("storydup: {}", notes.join("; "));
+        }
     }
 }
 
@@ -82,19 +108,22 @@ impl Printer {
     pub fn stories(&self, args: &crate::cli::StoriesArgs) -> Result<(), Box<dyn std::error::Error>> {
         use crate::cli::Format;
         use storydup::io::stories::{self, Fields, Format as Out, Options};
+        let (id, missing_id) = args.id_field();
         let options = Options {
             fields: Fields {
-                id: args.id_field.clone(),
+                id,
                 text: args.text_field.clone(),
                 title: args.title_field.clone(),
                 date: args.date_field.clone(),
                 source: args.source_field.clone(),
+                missing_id,
             },
             max_doc_bytes: args.max_doc_bytes,
             oversized: args.oversized.mode(),
+            on_error: args.on_error(),
             story: storydup::stories::story::StoryParams {
-                threshold: args.threshold,
-                min_average: args.min_average,
+                relative_threshold: args.relative_threshold,
+                smoothing: args.smoothing,
                 date_window_days: args.date_window,
             },
             seed: storydup::Params::default().seed,
@@ -104,22 +133,23 @@ impl Printer {
         let format = match args.format {
             Format::Text => Out::Text {
                 colour: args.output.is_none() && std::io::stdout().is_terminal(),
+                detail: args.detail,
             },
             Format::Json => Out::Json,
             Format::Html => Out::Html,
         };
-        let body = stories::render(&report, &articles, format);
         match &args.output {
-            Some(path) => stories::write_atomically(path, body.as_bytes())?,
-            None => std::io::stdout().lock().write_all(body.as_bytes())?,
+            Some(path) => stories::write_atomically(path, &report, &articles, format)?,
+            None => stories::write(&report, &articles, format, &mut std::io::stdout().lock())?,
         }
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
             eprintln!(
-                "storydup: {} articles in {:.2} s ({})",
-                report.num_documents,
+                "storydup: {} in {:.2} s ({}); {} rejected",
+                count(report.num_documents as u64, "article", "articles"),
                 t.elapsed().as_secs_f64(),
-                stages.join(", ")
+                stages.join(", "),
+                report.rejected.len()
             );
         }
         Ok(())
@@ -149,6 +179,19 @@ impl Observer for Progress {
     }
 }
 
+/// What `verify` found, on stdout: the problems (those about the input as a whole first, then
+/// by file and line), how many there are, and the closing line.
+pub fn print_audit(audit: &Audit) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for p in &audit.problems {
+        writeln!(out, "{p}")?;
+    }
+    if !audit.is_ok() {
+        writeln!(out, "{}", audit.problems_line())?;
+    }
+    writeln!(out, "{}", audit.closing_line())
+}
+
 /// Scores as a table (for humans) or JSON (for computers), on stdout.
 pub fn print_scores(s: &Scores, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -173,10 +216,12 @@ pub fn print_scores(s: &Scores, json: bool) -> std::io::Result<()> {
     )?;
     writeln!(out, "ARI       {:.4}", s.ari)?;
     if s.unknown_pred_ids > 0 {
+        let n = s.unknown_pred_ids as u64;
         writeln!(
             out,
-            "({} predicted ids are not in the truth and were ignored)",
-            s.unknown_pred_ids
+            "({} not in the truth {} ignored)",
+            count(n, "predicted id", "predicted ids"),
+            if n == 1 { "was" } else { "were" }
         )?;
     }
     if let Some(v) = &s.variants {

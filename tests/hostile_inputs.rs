@@ -214,7 +214,7 @@ fn paths_that_are_not_what_they_claim_are_named() {
     let before = std::fs::read(&input).unwrap();
     dedup(&[&input], &input, &[])
         .user_error()
-        .stderr_has(&[&p(&input), "cannot write output"]);
+        .stderr_has(&[&p(&input), "is a file, and --out must be a folder"]);
     assert_eq!(
         std::fs::read(&input).unwrap(),
         before,

@@ -5,6 +5,7 @@
 //! partially written; temporary files may be left behind, but only as hidden dot-files, and the
 //! next run removes them, except those of a run that is still going (see report.rs).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -416,15 +417,29 @@ fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
             (e.path(), e.metadata().unwrap().len())
         })
         .collect();
-    // Meanwhile a run is killed in the same folder: its spool is a dead run's leftover.
-    let (running, _) = run_and_kill(
-        &live_input,
-        &dir,
-        When::Appears(".storydup-spool."),
-        Duration::from_secs(4),
-        0,
+    // Meanwhile a run is killed in the same folder: its spool is a dead run's leftover. It reads
+    // standard input, held open, so it is still running when killed however loaded the machine.
+    let old = hidden_entries(&dir);
+    let mut killed = Command::new(binary())
+        .args(["-q", "dedup", "-", "--out"])
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pipe = killed.stdin.take().unwrap();
+    pipe.write_all(&join_lines(&seed_corpus("k", 1 << 20, 3, false)))
+        .unwrap();
+    pipe.flush().unwrap();
+    wait_for(&dir, ".storydup-spool.", &old);
+    assert!(
+        killed.try_wait().unwrap().is_none(),
+        "the run to kill cannot end: its input is open"
     );
-    assert!(running, "the run to kill finished first");
+    killed.kill().unwrap(); // SIGKILL on Unix
+    killed.wait().unwrap();
+    drop(pipe);
     let dead = hidden_entries(&dir);
     assert!(dead.len() >= 2, "the kill left nothing behind: {dead:?}");
     // A run that finishes removes the dead run's leftovers and not the live run's spool.

@@ -1,15 +1,21 @@
-//! Property tests: the MinHash estimate within its statistical bound, clusters independent of
-//! input order, union-find and `cluster::assemble` against naive connected components, and every
-//! record accounted for in random mixes of good and bad lines. Case counts are small: most
-//! cases run the binary.
+//! Property tests: the MinHash estimate within its statistical bound (and its spread no wider
+//! than that of independent permutations, and LSH recall on short texts), the fast word hashing
+//! against the normalizer on random Unicode text, clusters independent of input order, union-find
+//! and `cluster::assemble` against naive connected components, and every record accounted for in
+//! random mixes of good and bad lines. Case counts are small: most cases run the binary.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use storydup::dedup::cluster::{assemble, Edge, Measure, Rule, Similarity};
+use storydup::dedup::lsh::Bands;
 use storydup::dedup::minhash::{estimate_jaccard, MinHasher};
-use storydup::hash::mix64;
-use storydup::sets::UnionFind;
+use storydup::hash::{mix64, word_hash, SplitMix64};
+use storydup::normalize::{for_each_word, hash_words_with};
+use storydup::params::Shingle;
+use storydup::sets::{intersection_len, UnionFind};
+use storydup::shingle::Shingler;
+use storydup::simd::Level;
 
 use crate::util::*;
 
@@ -72,6 +78,223 @@ fn minhash_estimate_is_unbiased_on_average() {
         / runs as f64;
     // Standard error of the mean: sqrt(0.25 / 128 / 200) ≈ 0.003.
     assert!((mean - 0.5).abs() < 0.015, "mean estimate {mean}");
+}
+
+#[test]
+fn minhash_spread_is_no_wider_than_independent_permutations() {
+    // K independent permutations give an estimate with standard deviation sqrt(J(1 − J)/K).
+    // The sketch fills its slots without replacement, so its spread must not exceed that, at any
+    // set size, including the short sets where one-permutation hashing with densification copies
+    // bins and measured 25 % wider (results/2026-12-06-signature-avx2.md). 400 pairs per size:
+    // the measured deviation is within about 4 % of the true one, so 1.12 leaves room for chance.
+    let k = 128;
+    for n in [3usize, 5, 10, 20, 40, 128, 500] {
+        let shared = (n as f64 * 2.0 / 3.0).round() as usize; // J near 1/2
+        let j = shared as f64 / (2 * n - shared) as f64;
+        let mut g = SplitMix64::new(n as u64);
+        let runs = 400;
+        let (mut sum, mut sum2) = (0.0, 0.0);
+        for _ in 0..runs {
+            let base = g.next();
+            let el = |i: usize| mix64(base.wrapping_add(i as u64));
+            let a: Vec<u64> = (0..n).map(el).collect();
+            let b: Vec<u64> = (0..shared).chain(n..2 * n - shared).map(el).collect();
+            let h = MinHasher::new(k, g.next());
+            let e = estimate_jaccard(&h.sign(&a), &h.sign(&b));
+            sum += e;
+            sum2 += e * e;
+        }
+        let mean = sum / runs as f64;
+        let sd = (sum2 / runs as f64 - mean * mean).max(0.0).sqrt();
+        let independent = (j * (1.0 - j) / k as f64).sqrt();
+        assert!(
+            (mean - j).abs() < 4.0 * independent / (runs as f64).sqrt() + 1e-9,
+            "n {n}: mean {mean}, J {j}"
+        );
+        assert!(
+            sd <= 1.12 * independent,
+            "n {n}: spread {sd}, independent permutations {independent}"
+        );
+    }
+}
+
+#[test]
+fn short_texts_at_the_threshold_become_candidates() {
+    // Pairs of short texts (5 to 45 words, so 1 to 41 word 5-grams) that differ by their first or
+    // last word, kept when their exact Jaccard is at least 0.8 (13 words or more, J = 9/11 to
+    // 40/42): with the default banding (21 × 6),
+    // independent slots would make at least 99 % of them candidates. The sketch must too.
+    let bands = Bands::choose(0.8, 128);
+    let vocab: Vec<String> = (0..5000).map(|i| format!("w{i}")).collect();
+    let mut g = SplitMix64::new(11);
+    let mut sh = Shingler::default();
+    let (mut pairs, mut caught) = (0, 0);
+    for trial in 0..6000 {
+        let len = 5 + (g.next() % 41) as usize;
+        let mut words: Vec<&str> = (0..len).map(|_| vocab[(g.next() % 5000) as usize].as_str()).collect();
+        let a = words.join(" ");
+        let at = if g.next() % 2 == 0 { 0 } else { len - 1 };
+        words[at] = "changed";
+        let b = words.join(" ");
+        let (sa, sb) = (sh.set(&a, Shingle::Word(5), 42), sh.set(&b, Shingle::Word(5), 42));
+        let inter = intersection_len(&sa, &sb) as f64;
+        if inter / ((sa.len() + sb.len()) as f64 - inter) < 0.8 {
+            continue;
+        }
+        pairs += 1;
+        let h = MinHasher::new(128, trial);
+        let (x, y) = (h.sign(&sa), h.sign(&sb));
+        let rows = bands.rows;
+        if (0..bands.bands).any(|i| x[i * rows..(i + 1) * rows] == y[i * rows..(i + 1) * rows]) {
+            caught += 1;
+        }
+    }
+    assert!(pairs > 2000, "{pairs} pairs at J >= 0.8");
+    let recall = caught as f64 / pairs as f64;
+    assert!(
+        recall >= 0.98,
+        "{caught} of {pairs} short pairs at J >= 0.8 became candidates ({recall})"
+    );
+}
+
+/// The table behind the choice of sketch (results/2026-12-06-signature-avx2.md): for pairs of
+/// random sets of n elements each at J near 0.8 and 0.5, the mean and spread of the estimate and
+/// the share that become LSH candidates (21 × 6), for format 1's 128 permutations, 32-bit
+/// multiply-add permutations, one-permutation hashing with optimal densification, and the sketch
+/// storydup uses. Prints only; run with
+/// `cargo test --release --test tests minhash_sketches_table -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints a table for results/; about a minute"]
+fn minhash_sketches_table() {
+    const K: usize = 128;
+    let (bands, rows) = (21, 6);
+    type Sketch = fn(u64, &[u64]) -> Vec<u32>;
+    fn params(seed: u64) -> (Vec<u64>, Vec<u64>, u64) {
+        let mut g = SplitMix64::new(seed);
+        let a: Vec<u64> = (0..K).map(|_| g.next() | 1).collect();
+        let b: Vec<u64> = (0..K).map(|_| g.next()).collect();
+        (a, b, g.next())
+    }
+    let format1: Sketch = |seed, xs| {
+        let (a, b, _) = params(seed);
+        (0..K)
+            .map(|i| {
+                xs.iter()
+                    .map(|&x| (a[i].wrapping_mul(x).wrapping_add(b[i]) >> 32) as u32)
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    };
+    let add32: Sketch = |seed, xs| {
+        let (a, b, _) = params(seed);
+        (0..K)
+            .map(|i| {
+                xs.iter()
+                    .map(|&x| (a[i] as u32).wrapping_mul(x as u32).wrapping_add(b[i] as u32))
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    };
+    let oph: Sketch = |seed, xs| {
+        let (_, _, key) = params(seed);
+        let mut sig = vec![u32::MAX; K];
+        for &x in xs {
+            let y = mix64(x ^ key);
+            let bin = (((y >> 32) * K as u64) >> 32) as usize;
+            sig[bin] = sig[bin].min((y as u32).min(u32::MAX - 1));
+        }
+        let full = sig.clone();
+        for (i, s) in sig.iter_mut().enumerate().filter(|_| !xs.is_empty()) {
+            let mut attempt = 0u64;
+            while *s == u32::MAX {
+                *s = full[(((mix64(key ^ ((i as u64) << 32) ^ attempt) >> 32) * K as u64) >> 32) as usize];
+                attempt += 1;
+            }
+        }
+        sig
+    };
+    let storydup: Sketch = |seed, xs| MinHasher::new(K, seed).sign(xs);
+    let sketches: [(&str, Sketch); 4] = [
+        ("format 1 (128 × multiply-shift, u64)", format1),
+        ("128 × multiply-add mod 2^32", add32),
+        ("one permutation + optimal densification", oph),
+        ("fast similarity sketch (format 2)", storydup),
+    ];
+    println!("| n | J | sketch | mean | spread (sd) | sd ÷ independent | candidates (21 × 6) | independent slots |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for target in [0.8, 0.5] {
+        for n in [2usize, 3, 5, 8, 12, 20, 40, 80, 128, 200, 400, 1000, 3000] {
+            // |A| = |B| = n, |A ∩ B| = shared, J = shared / (2n − shared); never identical sets.
+            let shared = ((2.0 * n as f64 * target) / (1.0 + target)).round().min(n as f64 - 1.0) as usize;
+            let j = shared as f64 / (2 * n - shared) as f64;
+            let runs = if n >= 1000 { 500 } else { 2000 };
+            let independent = (j * (1.0 - j) / K as f64).sqrt();
+            let p = 1.0 - (1.0 - j.powi(rows as i32)).powi(bands as i32);
+            for (name, sketch) in sketches {
+                let mut g = SplitMix64::new(n as u64 ^ target.to_bits());
+                let (mut sum, mut sum2, mut cand) = (0.0, 0.0, 0);
+                for _ in 0..runs {
+                    let base = g.next();
+                    let el = |i: usize| mix64(base.wrapping_add(i as u64));
+                    let a: Vec<u64> = (0..n).map(el).collect();
+                    let b: Vec<u64> = (0..shared).chain(n..2 * n - shared).map(el).collect();
+                    let seed = g.next();
+                    let (x, y) = (sketch(seed, &a), sketch(seed, &b));
+                    let e = estimate_jaccard(&x, &y);
+                    sum += e;
+                    sum2 += e * e;
+                    cand += usize::from((0..bands).any(|i| x[i * rows..(i + 1) * rows] == y[i * rows..(i + 1) * rows]));
+                }
+                let mean = sum / runs as f64;
+                let sd = (sum2 / runs as f64 - mean * mean).max(0.0).sqrt();
+                println!(
+                    "| {n} | {j:.3} | {name} | {mean:.4} | {sd:.4} | {:.2} | {:.4} | {p:.4} |",
+                    if independent > 0.0 { sd / independent } else { f64::NAN },
+                    cand as f64 / runs as f64
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1b) Word hashing against the normalizer.
+
+/// Characters that stress normalization: ASCII letters, digits and punctuation; 'İ' (lower-cases
+/// to two chars), dotless ı, ß; ligatures; full-width and other compatibility forms; combining
+/// marks, alone and after letters (not NFKC when they compose); precomposed accents; Greek final
+/// sigma; Hangul syllables and jamo (which NFKC composes); CJK; curly quotes, dashes, no-break and
+/// zero-width spaces; digits of other scripts; an emoji.
+const CHARS: &[char] = &[
+    'a', 'Z', 'q', '0', '9', ' ', ' ', '.', '-', '_', '\'', '\n', 'İ', 'ı', 'ß', 'ﬁ', 'ﬃ', 'Ａ', 'ｚ', '０', '²', '½',
+    'Ⅻ', '㎏', '\u{301}', '\u{308}', '\u{327}', '\u{5b0}', 'é', 'Ö', 'ñ', 'Σ', 'ς', 'Д', '한', '\u{1100}', '\u{1161}',
+    '中', '’', '“', '—', '\u{a0}', '\u{200b}', '٣', '५', '😀', 'ǅ', 'ﾊ',
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// `hash_words`, at every level of vector instructions this CPU runs, gives the hash of each
+    /// word of `for_each_word` (the normalizer of signature format 1), in order.
+    #[test]
+    fn hash_words_gives_the_normalizers_words(
+        picks in prop::collection::vec((0usize..CHARS.len(), 0usize..8), 0..160),
+    ) {
+        // Runs of ASCII letters as long as 8 make words of every length across 64-byte blocks.
+        let text: String = picks
+            .iter()
+            .flat_map(|&(c, rep)| std::iter::repeat_n(CHARS[c], if CHARS[c].is_ascii_alphanumeric() { rep + 1 } else { 1 }))
+            .collect();
+        let mut want = Vec::new();
+        for_each_word(&text, &mut Vec::new(), |w| want.push(word_hash(w)));
+        for level in Level::available() {
+            let mut got = Vec::new();
+            hash_words_with(level, &text, &mut Vec::new(), &mut got);
+            prop_assert_eq!(&got, &want, "{} {:?}", level, text);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,6 +525,8 @@ proptest! {
         let mut expected_rejects: Vec<(u64, String)> = Vec::new();
         let mut good_ids: Vec<String> = Vec::new();
         let mut records = 0u64;
+        let mut placed: Vec<u64> = Vec::new();
+        let mut empties = 0u64;
         for (n, &(kind, crlf)) in mix.iter().enumerate() {
             let line_no = n as u64 + 1;
             let id = format!("r{line_no}");
@@ -316,8 +541,10 @@ proptest! {
                 Line::InvalidUtf8 => ([format!("{{\"id\":\"{id}\",\"text\":\"Andr").as_bytes(), b"\xe9 Ballin\"}"].concat(), Some("invalid_utf8")),
                 Line::MissingText => (format!("{{\"id\":\"{id}\"}}").into_bytes(), Some("missing_text")),
                 Line::NumberText => (format!("{{\"id\":\"{id}\",\"text\":5}}").into_bytes(), Some("bad_text")),
-                Line::MissingId => (format!("{{\"text\":{:?}}}", "Kursk region").into_bytes(), Some("missing_id")),
-                Line::Empty => (format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(), Some("empty")),
+                // Known by its place; two of them have the same text, so one may be removed.
+                Line::MissingId => (format!("{{\"text\":{:?}}}", "Kursk region").into_bytes(), None),
+                // Kept, never matched.
+                Line::Empty => (format!("{{\"id\":\"{id}\",\"text\":\" ... \"}}").into_bytes(), None),
                 Line::TooLarge => (Doc::new(&id, s[n % 5].1.clone()).line().into_bytes(), Some("too_large")),
                 Line::NotObject => (b"[\"Kursk\"]".to_vec(), Some("not_an_object")),
                 Line::Nul => (format!("{{\"id\":\"{id}\",\"text\":\"a\0b\"}}").into_bytes(), Some("malformed_json")),
@@ -328,9 +555,11 @@ proptest! {
             }
             match reject {
                 Some(k) => expected_rejects.push((line_no, k.to_string())),
+                None if matches!(kind, Line::MissingId) => placed.push(line_no),
                 None if !matches!(kind, Line::Blank) => good_ids.push(id),
                 None => {}
             }
+            empties += u64::from(matches!(kind, Line::Empty));
             if matches!(kind, Line::TooLarge) {
                 prop_assert!(line.len() > max);
             } else {
@@ -346,10 +575,19 @@ proptest! {
         let o = Outputs::read(&env.out());
         prop_assert_eq!(o.summary["input"].as_u64().unwrap(), records);
         prop_assert_eq!(o.rejected_kinds(), expected_rejects);
-        let mut accepted: Vec<String> = o.kept_ids();
+        prop_assert_eq!(o.summary["empty"].as_u64().unwrap(), empties);
+        prop_assert_eq!(o.summary["without_id"].as_u64().unwrap(), placed.len() as u64);
+        // Records without an id are removed under their place, and kept as their line (no id).
+        let places: Vec<String> = placed.iter().map(|l| format!("{}:{l}", input.display())).collect();
+        let mut accepted: Vec<String> = o.kept.iter().filter(|v| !v["id"].is_null()).map(|v| id_of(&v["id"])).collect();
         accepted.extend(o.removed_ids());
         accepted.sort();
-        good_ids.sort();
-        prop_assert_eq!(accepted, good_ids);
+        let mut expected = good_ids.clone();
+        expected.extend(places.iter().filter(|p| accepted.contains(p)).cloned());
+        expected.sort();
+        prop_assert_eq!(accepted, expected);
+        let idless = o.kept.iter().filter(|v| v["id"].is_null()).count();
+        prop_assert_eq!(idless, places.iter().filter(|p| !o.removed_ids().contains(p)).count());
+        verify(&env.out(), &[&input], None).verified();
     }
 }

@@ -131,6 +131,22 @@ where
 {
     let mut cmd = Command::cargo_bin("storydup").unwrap();
     cmd.args(args.into_iter().map(Into::into));
+    finish(cmd, stdin)
+}
+
+/// As [`storydup`], run in the folder `cwd` (relative paths in `args` are relative to it).
+pub fn storydup_in<I, S>(cwd: &Path, args: I, stdin: Option<Vec<u8>>) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: Into<OsString>,
+{
+    let mut cmd = Command::cargo_bin("storydup").unwrap();
+    cmd.current_dir(cwd);
+    cmd.args(args.into_iter().map(Into::into));
+    finish(cmd, stdin)
+}
+
+fn finish(mut cmd: Command, stdin: Option<Vec<u8>>) -> Run {
     cmd.timeout(Duration::from_secs(120));
     if let Some(input) = stdin {
         cmd.write_stdin(input);
@@ -153,6 +169,11 @@ where
         run.stderr
     );
     run
+}
+
+/// `n` with a comma between thousands, as storydup prints counts: `1,326`.
+pub fn thousands(n: u64) -> String {
+    storydup::io::plural::thousands(n)
 }
 
 /// `storydup dedup INPUTS --out OUT EXTRA...`.
@@ -283,6 +304,14 @@ pub fn stable_summary(out: &Path) -> Value {
     let m = v.as_object_mut().unwrap();
     assert!(m.remove("timings_s").is_some());
     assert!(m.remove("peak_rss_bytes").is_some());
+    v
+}
+
+/// [`stable_summary`] without `inputs` (paths, sizes as stored and hashes): for comparing runs
+/// over the same records stored another way (split, compressed).
+pub fn records_summary(out: &Path) -> Value {
+    let mut v = stable_summary(out);
+    assert!(v.as_object_mut().unwrap().remove("inputs").is_some());
     v
 }
 

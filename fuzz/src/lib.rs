@@ -24,8 +24,15 @@ use std::path::Path;
 use storydup::io::cut::Cutter;
 use storydup::io::source::jsonl::Jsonl;
 use storydup::io::source::txt::Txt;
-use storydup::io::source::{self as corpus, Corpus, Format, Item, Oversized, Reader, Source, Span, Stored};
+use storydup::io::source::{self as corpus, Corpus, Fields, Format, Item, Oversized, Reader, Source, Span, Stored};
 use storydup::normalize::{normalize, words};
+use storydup::params::MissingId;
+
+/// The fields `id` and `text`, a record without an id rejected (as with `--id-field id`): the
+/// checks compare ids, so every accepted record must have its own.
+fn strict() -> Fields<'static> {
+    Fields::new("id", "text", MissingId::Reject)
+}
 
 /// Checks one record's bytes as a JSONL line and as a `.txt` file.
 ///
@@ -35,8 +42,18 @@ pub fn record(data: &[u8]) {
     let item = one_record(data.len(), Stored::Whole);
     for format in [&Jsonl as &'static dyn Format, &Txt] {
         let src = source(format);
-        match corpus::parse(&src, &item, data, "id", "text", usize::MAX) {
+        // Without an id, a record is known by its place instead; nothing else changes.
+        let placed = corpus::parse(
+            &src,
+            &item,
+            data,
+            Fields::new("id", "text", MissingId::Place),
+            usize::MAX,
+        );
+        match corpus::parse(&src, &item, data, strict(), usize::MAX) {
             Ok(parsed) => {
+                let placed = placed.expect("a record read with its id is read without the rule too");
+                assert_eq!(placed.key, parsed.key, "a record with an id lost it");
                 if !format.one_record_per_file() {
                     let line = std::str::from_utf8(data).expect("an accepted line is UTF-8");
                     assert_eq!(
@@ -60,17 +77,26 @@ pub fn record(data: &[u8]) {
                 }
                 normalizer(parsed.text.as_bytes());
             }
-            Err(p) => assert!(
-                !p.kind.is_empty() && !p.message.is_empty(),
-                "a problem without a kind or a message: {p:?}"
-            ),
+            Err(p) => {
+                assert!(
+                    !p.kind.is_empty() && !p.message.is_empty(),
+                    "a problem without a kind or a message: {p:?}"
+                );
+                match placed {
+                    Ok(placed) => {
+                        assert_eq!(p.kind, "missing_id", "only a missing id is forgiven: {p:?}");
+                        assert_eq!(placed.key, "fuzz:1", "a record without an id is known by its place");
+                    }
+                    Err(q) => assert_ne!(q.kind, "missing_id", "a place was not given: {q:?}"),
+                }
+            }
         }
         // Over the size limit, the bytes are not looked at.
         let big = Item {
             stored: Stored::TooLarge,
             ..item.clone()
         };
-        let p = corpus::parse(&src, &big, &[], "id", "text", 0).expect_err("an oversized record is rejected");
+        let p = corpus::parse(&src, &big, &[], strict(), 0).expect_err("an oversized record is rejected");
         assert_eq!(p.kind, "too_large");
     }
 }
@@ -118,7 +144,7 @@ fn cut(data: &[u8], max: usize) -> Result<(String, String), storydup::error::Pro
     let record = cutter.finish()?;
     let item = one_record(data.len(), Stored::Cut(record.len()));
     let src = source(&Jsonl);
-    let parsed = corpus::parse(&src, &item, &record, "id", "text", max)?;
+    let parsed = corpus::parse(&src, &item, &record, strict(), max)?;
     Ok((parsed.key.into_owned(), parsed.text.into_owned()))
 }
 
@@ -156,7 +182,7 @@ fn read_all(corpus: &Corpus, max_doc_bytes: usize, oversized: &Oversized) -> Vec
                     "oversized but within the limit: {span:?}"
                 );
                 let src = &corpus.sources[0];
-                let got = corpus::parse(src, item, chunk.bytes(item), "id", "text", max_doc_bytes);
+                let got = corpus::parse(src, item, chunk.bytes(item), strict(), max_doc_bytes);
                 match (&item.stored, oversized) {
                     (Stored::TooLarge, Oversized::Reject) => assert_eq!(got.unwrap_err().kind, "too_large"),
                     (Stored::Cut(_) | Stored::Bad(_), Oversized::Truncate { .. }) => {
@@ -188,7 +214,7 @@ fn read_all(corpus: &Corpus, max_doc_bytes: usize, oversized: &Oversized) -> Vec
             stored: Stored::Whole,
         };
         let again = reader.text(&span, "id", "text", max_doc_bytes);
-        match (got, corpus::parse(src, &item, &line, "id", "text", usize::MAX)) {
+        match (got, corpus::parse(src, &item, &line, strict(), usize::MAX)) {
             (Ok((key, text)), Ok(whole)) => {
                 assert_eq!(key, whole.key, "truncating {span:?} changed its id");
                 assert!(

@@ -317,8 +317,13 @@ fn dedup_rows(
         kept,
         removed,
         rejected: rejected.len() as u64,
+        empty: dedup.num_empty(),
+        // Rows without an id column are known by their row number, as the CLI's by FILE:LINE.
+        without_id: if id.is_some() { 0 } else { kept + removed },
         clusters: outcome.clusters.len() as u64,
         input_bytes,
+        // A table in memory has no file to re-read: `storydup verify` applies to CLI runs.
+        inputs: Vec::new(),
         skipped_files: 0,
         truncated: dedup.num_truncated(),
         params: params.clone(),

@@ -1,7 +1,7 @@
 //! The executor side of `python -m storydup.spark`: each stage of the Spark job hands an Arrow
 //! batch to one of these functions and gets the result's columns back. They only convert: the
-//! reading of a line, parsing, signing, screening, band keys, the bucket rule, the estimate
-//! filter, verification and clusters, and every output line are the calls the single-machine
+//! reading of a line, parsing, signing, the stored 16-bit slots, band keys, the bucket rule, the
+//! estimate filter, verification and clusters, and every output line are the calls the single-machine
 //! `storydup dedup` makes (storydup-io's reader and writers, storydup-core's engines), so the
 //! Spark job decides what the command line decides, and follows it when it changes.
 //!
@@ -24,15 +24,19 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use storydup_core::dedup::cluster::{Cluster, Measure, Removal};
+use storydup_core::dedup::lsh::bucket_pairs;
+use storydup_core::dedup::minhash::{compact, Slot};
 use storydup_core::dedup::verify::{near_enough, verify_component, Table};
 use storydup_core::dedup::{Deduper, DocId, Signer, TextSource};
 use storydup_core::error::{Error, Location, Problem};
 use storydup_core::params::{Params, Shingle, Verify};
-use storydup_core::schema::{RejectedLine, Summary, Timings};
+use storydup_core::schema::{InputFile, RejectedLine, Summary, Timings};
 use storydup_core::shingle::Shingler;
-use storydup_io::dedup::{cluster_line, duplicate_id_problem, lsh_summary, removed_line, screen, sign_chunk};
+use storydup_io::dedup::{cluster_line, lsh_summary, removed_line, sign_chunk};
 use storydup_io::source::jsonl::{line_record, push_record, Jsonl};
-use storydup_io::source::{oversized_policy, parse, ChunkResult, Corpus, Item, Limits, Source, Stored};
+use storydup_io::source::{
+    duplicate_id, oversized_policy, parse, place_id, ChunkResult, Corpus, Fields, Item, Limits, Source, Stored,
+};
 
 use crate::{run, JobError};
 
@@ -80,22 +84,49 @@ fn limits(params: &Params) -> Limits {
     Limits {
         max_doc_bytes: params.max_doc_bytes,
         oversized: oversized_policy(params.oversized, &params.id_field, &params.text_field),
+        // Read by table formats only; the job reads JSONL.
+        fields: vec![params.id_field.clone(), params.text_field.clone()],
     }
 }
 
+/// The name of the one source of [`jsonl_corpus`]. A record without an id field gets its place
+/// as its id ([`place_id`]: this name, `:` and the row's number in its batch); the executor does
+/// not know the record's file and line yet, so [`spark_sign`] flags such an id and the Python side
+/// puts the true place (`FILE:LINE`) in once lines are numbered. A NUL byte starts it, so that no
+/// id a person gives is taken for it by accident.
+const PLACE: &str = "\u{0}storydup-spark-place";
+
 /// A corpus of one JSONL source that is never opened: what [`sign_chunk`] and [`parse`] need to
-/// know of a record's file (its format).
+/// know of a record's file (its format, the name of its places).
 fn jsonl_corpus() -> Corpus {
-    Corpus {
-        sources: vec![Source {
-            display: String::new(),
-            path: None,
-            format: &Jsonl,
-            name_id: None,
-            spool: None,
-        }],
-        num_skipped_files: 0,
+    Corpus::of_sources(vec![Source {
+        display: PLACE.to_string(),
+        path: None,
+        format: &Jsonl,
+        name_id: None,
+        spool: None,
+    }])
+}
+
+/// A signature's stored slots ([`compact`]) as little-endian bytes, two a slot: the form the
+/// Spark job shuffles, half the bytes of the signing pass's 32-bit slots.
+fn slot_bytes(sig: &[u32]) -> Vec<u8> {
+    compact(sig).flat_map(Slot::to_le_bytes).collect()
+}
+
+/// Stored slots from [`slot_bytes`].
+fn slots(bytes: &[u8], num_perm: usize) -> Result<Vec<Slot>, JobError> {
+    if bytes.len() != num_perm * 2 {
+        return Err(JobError::Value(format!(
+            "a signature has {} bytes, not {}",
+            bytes.len(),
+            num_perm * 2
+        )));
     }
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|c| Slot::from_le_bytes([c[0], c[1]]))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,12 +336,15 @@ const FAILED: u8 = 3;
 /// Signs a batch. With `lines`, column `raw` holds lines as Spark split them on `\n` (a CRLF
 /// line keeps its `\r`; blank lines are there too, and are no record); without, it holds record
 /// bytes as the compressed reader gave them. Each row is read as the command line reads a line
-/// ([`line_record`], [`push_record`]: over `--max-doc-bytes` rejected or cut down), parsed,
-/// signed and screened ([`sign_chunk`], [`screen`]).
+/// ([`line_record`], [`push_record`]: over `--max-doc-bytes` rejected or cut down), parsed and
+/// signed ([`sign_chunk`]). A text without words is signed too (size 0): the command line keeps
+/// such a record and never matches it.
 ///
 /// Returns, per row: `status` (0 signed, 1 rejected, 2 blank), `record` (the record's bytes, as
-/// `kept.jsonl` copies them), `id`, `size` (shingles counted), `truncated`, `sig` (`num_perm`
-/// little-endian u32; empty unless signed), and for a rejected row `kind` and `reason`.
+/// `kept.jsonl` copies them), `id`, `place` (1 when the record had no id field and `id` stands for
+/// its place, to be made `FILE:LINE` by the caller; see [`PLACE`]), `size` (shingles counted),
+/// `truncated`, `sig` (the stored 16-bit slots, [`slot_bytes`]; empty unless signed), and for a
+/// rejected row `kind` and `reason`.
 #[pyfunction]
 pub fn spark_sign<'py>(
     py: Python<'py>,
@@ -328,6 +362,7 @@ pub fn spark_sign<'py>(
         let mut status = Vec::new();
         let mut size = Vec::new();
         let mut truncated = Vec::new();
+        let mut place = Vec::new();
         let (mut record, mut id, mut sig, mut kind, mut reason) = (
             Col::var(false),
             Col::var(true),
@@ -359,11 +394,12 @@ pub fn spark_sign<'py>(
             let mut sigs = vec![u32::MAX; chunk.items.len() * n_perm];
             let (signed, _) = sign_chunk(&corpus, &chunk, &signer, &mut sigs);
             let mut signed = signed.into_iter().zip(sigs.chunks(n_perm.max(1)));
-            for rec in recs {
+            for (row, rec) in recs.into_iter().enumerate() {
                 let Some(rec) = rec else {
                     status.push(BLANK);
                     size.push(0);
                     truncated.push(0);
+                    place.push(0);
                     record.push(Some(&[]))?;
                     for c in [&mut id, &mut sig, &mut kind, &mut reason] {
                         c.push(None)?;
@@ -372,14 +408,14 @@ pub fn spark_sign<'py>(
                 };
                 let (result, slots) = signed.next().expect("one signed result per record");
                 record.push(Some(rec))?;
-                match screen(result) {
+                match result {
                     Ok((key, s, _)) => {
                         status.push(OK);
                         size.push(s.num_shingles as i32);
                         truncated.push(u8::from(s.truncated));
+                        place.push(u8::from(key == place_id(&corpus.sources[0], row as u64 + 1)));
                         id.push(Some(key.as_bytes()))?;
-                        let bytes: Vec<u8> = slots.iter().flat_map(|x| x.to_le_bytes()).collect();
-                        sig.push(Some(&bytes))?;
+                        sig.push(Some(&slot_bytes(slots)))?;
                         kind.push(None)?;
                         reason.push(None)?;
                     }
@@ -387,6 +423,7 @@ pub fn spark_sign<'py>(
                         status.push(REJECTED);
                         size.push(0);
                         truncated.push(0);
+                        place.push(0);
                         id.push(key.as_deref().map(str::as_bytes))?;
                         sig.push(None)?;
                         kind.push(Some(problem.kind.as_bytes()))?;
@@ -399,6 +436,7 @@ pub fn spark_sign<'py>(
         cols.u8("status", &status);
         cols.var("record", record);
         cols.var("id", id);
+        cols.u8("place", &place);
         cols.i32("size", &size);
         cols.u8("truncated", &truncated);
         cols.var("sig", sig);
@@ -428,16 +466,13 @@ pub struct CompressedReader {
 #[pyfunction]
 pub fn spark_read_compressed(path: PathBuf, spool: PathBuf, params_json: &str) -> PyResult<CompressedReader> {
     let params = params_of(params_json)?;
-    let corpus = Corpus {
-        sources: vec![Source {
-            display: path.display().to_string(),
-            path: Some(path),
-            format: &Jsonl,
-            name_id: None,
-            spool: Some(spool.clone()),
-        }],
-        num_skipped_files: 0,
-    };
+    let corpus = Corpus::of_sources(vec![Source {
+        display: path.display().to_string(),
+        path: Some(path),
+        format: &Jsonl,
+        name_id: None,
+        spool: Some(spool.clone()),
+    }]);
     let rx = corpus.read_chunks(params.max_doc_bytes, &limits(&params).oversized);
     Ok(CompressedReader {
         rx,
@@ -534,8 +569,11 @@ impl CompressedReader {
 // ---------------------------------------------------------------------------------------------
 // Banding
 
-/// The band keys of each signature in column `sig`: rows (`row`: the input row, `band`, `key`:
-/// the u64 key as i64), bands × rows of them.
+/// The band keys of each signature in column `sig` (stored slots, [`slot_bytes`]), as
+/// [`candidates`] computes them: rows (`row`: the input row, `band`, `key`: the u64 key as i64),
+/// bands × rows of them. The caller leaves out records without words, as [`candidates`] does.
+///
+/// [`candidates`]: storydup_core::dedup::lsh::candidates
 #[pyfunction]
 pub fn spark_band_keys<'py>(
     py: Python<'py>,
@@ -551,7 +589,7 @@ pub fn spark_band_keys<'py>(
         for batch in &batches {
             let sigs = Bytes::of(batch, "sig")?;
             for i in 0..batch.num_rows() {
-                let sig = u32s(sigs.get(i).unwrap_or_default(), params.num_perm)?;
+                let sig = slots(sigs.get(i).unwrap_or_default(), params.num_perm)?;
                 for b in 0..bands.bands {
                     row.push(base + i as i32);
                     band.push(b as i32);
@@ -569,26 +607,10 @@ pub fn spark_band_keys<'py>(
     cols.into_py(py)
 }
 
-fn u32s(bytes: &[u8], num_perm: usize) -> Result<Vec<u32>, JobError> {
-    if bytes.len() != num_perm * 4 {
-        return Err(JobError::Value(format!(
-            "a signature has {} bytes, not {}",
-            bytes.len(),
-            num_perm * 4
-        )));
-    }
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect())
-}
-
 /// The candidate pairs of the buckets in a batch sorted by (`band`, `key`, `doc`): each run of
 /// equal (band, key) is a bucket, paired by the core's rule ([`bucket_pairs`]). Unless `last`,
 /// the final run may go on in the next batch: it is left, and the number of rows used is
 /// returned with the pairs (`a`, `b`: docs, `a < b`).
-///
-/// [`bucket_pairs`]: storydup_core::dedup::lsh::bucket_pairs
 #[pyfunction]
 pub fn spark_bucket_pairs<'py>(
     py: Python<'py>,
@@ -604,6 +626,7 @@ pub fn spark_bucket_pairs<'py>(
             doc.extend(ints(b, "doc")?);
         }
         let (mut a, mut bb) = (Vec::new(), Vec::new());
+        let (mut positions, mut found) = (Vec::new(), Vec::new());
         let n = doc.len();
         let mut i = 0;
         while i < n {
@@ -618,10 +641,16 @@ pub fn spark_bucket_pairs<'py>(
             if run.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(JobError::Value("a bucket is not sorted by record".into()));
             }
-            storydup_core::dedup::lsh::bucket_pairs(run.len(), |x, y| {
-                a.push(run[x]);
-                bb.push(run[y]);
-            });
+            // The rule pairs positions in the bucket (records in input order); no saved index, so
+            // every pair is new.
+            positions.clear();
+            positions.extend(0..run.len() as u32);
+            found.clear();
+            bucket_pairs(&positions, 0, &mut found);
+            for &(x, y) in &found {
+                a.push(run[x as usize]);
+                bb.push(run[y as usize]);
+            }
             i = j;
         }
         let mut cols = Cols::default();
@@ -632,8 +661,9 @@ pub fn spark_bucket_pairs<'py>(
     Ok((cols.into_py(py)?, used))
 }
 
-/// Whether each candidate pair (`size_a`, `size_b`, `sig_a`, `sig_b`) passes the estimate filter
-/// that comes before verification ([`near_enough`]): one byte per row, 1 or 0.
+/// Whether each candidate pair (`size_a`, `size_b`, `sig_a`, `sig_b`: stored slots) passes the
+/// estimate filter that comes before verification ([`near_enough`], the test of the command
+/// line's `verify::filter`): one byte per row, 1 or 0.
 #[pyfunction]
 pub fn spark_near_enough<'py>(
     py: Python<'py>,
@@ -652,8 +682,8 @@ pub fn spark_near_enough<'py>(
             let (sa, sb) = (ints(b, "size_a")?, ints(b, "size_b")?);
             let (ga, gb) = (Bytes::of(b, "sig_a")?, Bytes::of(b, "sig_b")?);
             for i in 0..b.num_rows() {
-                let x = u32s(ga.get(i).unwrap_or_default(), params.num_perm)?;
-                let y = u32s(gb.get(i).unwrap_or_default(), params.num_perm)?;
+                let x = slots(ga.get(i).unwrap_or_default(), params.num_perm)?;
+                let y = slots(gb.get(i).unwrap_or_default(), params.num_perm)?;
                 mask.push(u8::from(near_enough(&rule, sa[i] as u32, sb[i] as u32, &x, &y)));
             }
         }
@@ -691,8 +721,7 @@ impl TextSource for RecordTexts<'_> {
             &self.corpus.sources[0],
             item,
             chunk.bytes(item),
-            &p.id_field,
-            &p.text_field,
+            Fields::new(&p.id_field, &p.text_field, p.missing_id),
             p.max_doc_bytes,
         )
         .map_err(|problem| Error::Internal(format!("a record no longer parses: {}", problem.message)))?;
@@ -799,7 +828,7 @@ pub fn spark_verify<'py>(
             let mut sigs = Vec::with_capacity(members.len() * params.num_perm);
             let mut sizes = Vec::with_capacity(members.len());
             for m in &members {
-                sigs.extend(u32s(m.6.unwrap_or_default(), params.num_perm)?);
+                sigs.extend(slots(m.6.unwrap_or_default(), params.num_perm)?);
                 sizes.push(m.5 as u32);
             }
             let table = Table {
@@ -1051,11 +1080,24 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, JobError> {
     serde_json::to_string(v).map_err(|e| JobError::Value(e.to_string()))
 }
 
-/// Why a record whose id `key` the earlier record at `first_at` has is rejected: `(kind,
-/// reason)`, the command line's words.
+/// Why the record at `path`:`line` whose id `key` the earlier record at `first_path`:`first_line`
+/// has is rejected: `(kind, reason)`, the command line's words ([`duplicate_id`], which says when
+/// either id is a place).
 #[pyfunction]
-pub fn spark_duplicate_id(key: &str, first_at: &str) -> (String, String) {
-    let p = duplicate_id_problem(key, first_at);
+pub fn spark_duplicate_id(
+    key: &str,
+    path: String,
+    line: u64,
+    first_path: String,
+    first_line: u64,
+    id_field: &str,
+) -> (String, String) {
+    let at = |path, line| Location {
+        path,
+        line,
+        byte_offset: 0,
+    };
+    let p = duplicate_id(key, &at(path, line), &at(first_path, first_line), id_field);
     (p.kind.to_string(), p.message)
 }
 
@@ -1074,9 +1116,10 @@ pub fn spark_input_error(path: String, line: u64, byte_offset: u64, reason: Stri
 }
 
 /// `summary.json`'s text, as the command line writes it, from the run's parameters and the
-/// counts the job gathered (`counts_json`: `input`, `kept`, `removed`, `rejected`, `clusters`,
-/// `input_bytes`, `skipped_files`, `truncated`, `verification` and `timings_s` as in the
-/// summary, and `peak_rss_bytes`).
+/// counts the job gathered (`counts_json`: `input`, `kept`, `removed`, `rejected`, `empty`,
+/// `without_id`, `clusters`, `input_bytes`, `inputs`, `skipped_files`, `truncated`,
+/// `verification` and `timings_s` as in the summary, and `peak_rss_bytes`). A Spark run is never
+/// against a saved index, so `against` is absent, as in a command-line run without one.
 ///
 /// # Errors
 /// `ValueError` when input ≠ kept + removed + rejected (a bug: the job must not write it).
@@ -1092,14 +1135,19 @@ pub fn spark_summary(params_json: &str, counts_json: &str) -> PyResult<String> {
     let verification = serde_json::from_value(c["verification"].clone())
         .map_err(|e| PyValueError::new_err(format!("invalid verification counts: {e}")))?;
     let timings: Timings = serde_json::from_value(c["timings_s"].clone()).unwrap_or_default();
+    let inputs: Vec<InputFile> = serde_json::from_value(c["inputs"].clone())
+        .map_err(|e| PyValueError::new_err(format!("invalid input files: {e}")))?;
     let summary = Summary {
         version: env!("CARGO_PKG_VERSION").to_string(),
         input: n("input"),
         kept: n("kept"),
         removed: n("removed"),
         rejected: n("rejected"),
+        empty: n("empty"),
+        without_id: n("without_id"),
         clusters: n("clusters"),
         input_bytes: n("input_bytes"),
+        inputs,
         skipped_files: n("skipped_files"),
         truncated: n("truncated"),
         params,

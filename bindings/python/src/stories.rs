@@ -13,7 +13,7 @@ use crate::{run, JobError};
 /// Clusters the rows of `stream` into stories; returns the report as JSON text. `id`: the id
 /// column, or `None` for row numbers; `title`, `date` and `source`: optional string columns.
 #[pyfunction]
-#[pyo3(signature = (stream, text, id, title, date, source, threshold, min_average, date_window, seed, threads))]
+#[pyo3(signature = (stream, text, id, title, date, source, relative_threshold, smoothing, date_window, seed, threads))]
 #[allow(clippy::too_many_arguments)]
 pub fn stories(
     py: Python<'_>,
@@ -23,8 +23,8 @@ pub fn stories(
     title: Option<String>,
     date: Option<String>,
     source: Option<String>,
-    threshold: f64,
-    min_average: f64,
+    relative_threshold: Option<f64>,
+    smoothing: Option<f64>,
     date_window: Option<i64>,
     seed: u64,
     threads: Option<usize>,
@@ -40,9 +40,11 @@ pub fn stories(
             columns::check(&schema, name, Role::Field, arg)?;
         }
     }
+    // Unset options take the core's defaults, so the package and the CLI cannot drift apart.
+    let defaults = StoryParams::default();
     let params = StoryParams {
-        threshold,
-        min_average,
+        relative_threshold: relative_threshold.unwrap_or(defaults.relative_threshold),
+        smoothing: smoothing.unwrap_or(defaults.smoothing),
         date_window_days: date_window,
     };
     run(py, threads, move |cancel| {

@@ -1,7 +1,9 @@
 //! One error type for the whole library, arranged by what the user must do about it.
 //!
 //! Every message reads `path:line: what was wrong; what to do`, so a user can find the record
-//! and fix it (or rerun with `--on-error skip`).
+//! and fix it. What a subcommand can do besides (dedup's `--on-error skip`) depends on the
+//! subcommand, so the binary adds it in one place (`src/main.rs`); the library's messages name
+//! only the fix for the record itself and options every reader of records has.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -54,13 +56,23 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// One input record is bad; the run stops (the default `--on-error stop`).
-    #[error("{at}: {}; fix the record or rerun with --on-error skip to reject it and go on", problem.message)]
+    /// One input record is bad; the run stops (the default `--on-error stop`). The message says
+    /// what was wrong and how to fix the record.
+    #[error("{at}: {}", problem.message)]
     Input {
         /// Where the record is.
         at: Location,
         /// What was wrong.
         problem: Problem,
+    },
+    /// An input is in a format storydup does not read (CSV, Parquet, a JSON array, ...), or
+    /// holds no file that it reads.
+    #[error("{path}: {reason}")]
+    Unsupported {
+        /// The input as given (or the folders, joined by ", ").
+        path: String,
+        /// What it is and what to do.
+        reason: String,
     },
     /// An option has a value storydup cannot use.
     #[error("invalid {field}: {reason}")]
@@ -71,7 +83,7 @@ pub enum Error {
         reason: String,
     },
     /// An output file could not be written.
-    #[error("{}: cannot write output: {source}", path.display())]
+    #[error("{}: cannot write output: {source}; check that the folder exists, is writable and has room", path.display())]
     Output {
         /// The file.
         path: PathBuf,

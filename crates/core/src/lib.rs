@@ -61,6 +61,7 @@ pub mod params;
 pub mod schema;
 pub mod sets;
 pub mod shingle;
+pub mod simd;
 pub mod stories;
 
 pub use error::{Error, Result};

@@ -70,6 +70,17 @@ pub enum OnOversized {
     Truncate,
 }
 
+/// What a JSONL record without the id field gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingId {
+    /// Its place as its id: `FILE:LINE` (`FILE:ROW` for a table), FILE the input as the user
+    /// named it (a file inside a folder: its path as walked). Stable across runs and threads.
+    Place,
+    /// Rejected as `missing_id`.
+    Reject,
+}
+
 /// How a candidate pair is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +106,11 @@ pub struct Params {
     pub seed: u64,
     /// JSON field holding the record id (a string or an integer). Default `id`.
     pub id_field: String,
+    /// What a record without `id_field` gets. Default `place`: its `FILE:LINE` is its id, since
+    /// exports (Hugging Face datasets, scrapes) often have no id. The CLI sets `reject` when
+    /// `--id-field` is given: a record without the field named is then an error, so a misspelt
+    /// name stops the run instead of numbering every record.
+    pub missing_id: MissingId,
     /// JSON field holding the text. Default `text`.
     pub text_field: String,
     /// Also remove a record whose shingles are at least `threshold` contained in a longer record.
@@ -131,6 +147,7 @@ impl Default for Params {
             num_perm: 128,
             seed: 42,
             id_field: "id".into(),
+            missing_id: MissingId::Place,
             text_field: "text".into(),
             containment: false,
             verify: Verify::Exact,
@@ -146,12 +163,13 @@ impl Default for Params {
 }
 
 impl Params {
-    /// Bytes held per record besides its id, at these parameters: the signature (4 × `num_perm`),
-    /// the LSH band keys while candidates are found, the location, the shingle count and the
-    /// id table entry. Measured: 756 bytes per record at 128 permutations with 11-byte ids on 10
-    /// million records (results/2026-11-23-ten-million.md); this gives 6 × 128 + 48 + 11 = 827.
+    /// Bytes held per record besides its id, at these parameters: the stored signature (2 ×
+    /// `num_perm`: 16-bit slots), the LSH band keys of the bands being sorted (16 bytes each, two
+    /// bands at a time on two threads), the location (32), the shingle count, the id's place in
+    /// the id arena and its entry in the id table. Checked against the 10-million-record run
+    /// (scripts/ten_million.sh, results/).
     pub fn bytes_per_record(&self) -> u64 {
-        self.num_perm as u64 * 6 + 48
+        self.num_perm as u64 * 2 + 112
     }
 
     /// The part of `text` that is compared: all of it, or its first `max_text_bytes` bytes, cut

@@ -220,10 +220,22 @@ pub struct Summary {
     pub removed: u64,
     /// Records in `rejected.jsonl`.
     pub rejected: u64,
+    /// Of the kept records, those whose text has no words (empty, or only punctuation and
+    /// spaces): kept, since they duplicate nothing, and never matched, not even with each other.
+    #[serde(default)]
+    pub empty: u64,
+    /// Of the kept and removed records, those without an id field, known by their place
+    /// `FILE:LINE` (`Params::missing_id`).
+    #[serde(default)]
+    pub without_id: u64,
     /// Clusters of two or more records.
     pub clusters: u64,
     /// Input bytes (decompressed).
     pub input_bytes: u64,
+    /// Each input as given, as read: what `storydup verify DIR` re-reads, and how it tells
+    /// another input from this one.
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
     /// Files inside input folders that were not read (neither `.txt` nor JSONL).
     pub skipped_files: u64,
     /// Records compared on the start of their text only, kept or removed whole: cut down by
@@ -242,6 +254,23 @@ pub struct Summary {
     pub timings_s: Timings,
     /// Peak resident memory of the process, in bytes (varies between runs).
     pub peak_rss_bytes: u64,
+}
+
+/// One input of a run as the user named it (a file, a folder or `-`), as it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// As given on the command line (a relative path is relative to the folder the run
+    /// started in).
+    pub path: String,
+    /// Bytes as stored: compressed bytes for `.gz`/`.zst`, the bytes piped in for `-`, the sum
+    /// of the files read for a folder.
+    pub bytes: u64,
+    /// Records read from it (rejected ones included).
+    pub records: u64,
+    /// XXH3-64 (seed 0) of those bytes, 16 hex digits; for a folder, of each file read in walk
+    /// order: its path relative to the folder, a NUL byte, its size and XXH3-64 as 8-byte
+    /// little-endian numbers. None when a file was not read through to its end.
+    pub xxh3: Option<String>,
 }
 
 /// The banding and its S-curve.

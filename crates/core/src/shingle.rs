@@ -1,11 +1,14 @@
 //! Normalized text → shingle hashes (u64), without allocating per shingle.
 //!
-//! A word shingle's hash is a polynomial over the n word hashes, updated in O(1) as the window
-//! rolls, then mixed with the seed. A text shorter than one shingle yields one shingle: all its
-//! words (so every non-empty text has a signature). An empty text yields none.
+//! A word shingle's hash is a polynomial over the n word hashes ([`crate::hash::word_hash`]),
+//! updated in O(1) as the window rolls, then mixed with the seed. A text shorter than one shingle
+//! yields one shingle: all its words (so every non-empty text has a signature). An empty text
+//! yields none. Word shingles never need the normalized text: the words are hashed as they are
+//! found ([`crate::normalize::hash_words`]). Character shingles hash the normalized text's
+//! n-character windows with XXH3.
 
 use crate::hash::{hash_bytes, mix64};
-use crate::normalize::normalize_into;
+use crate::normalize::{hash_words, normalize_into};
 use crate::params::Shingle;
 
 /// Odd multiplier of the rolling polynomial.
@@ -13,15 +16,19 @@ const P: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Reusable buffers for shingling one text after another on one thread.
 ///
-/// Shingling runs in two steps that can be timed apart: [`Shingler::normalize`] writes the
-/// normalized text (its words joined by single spaces) into a reused buffer, and
-/// [`Shingler::shingles`] hashes the words or characters of that buffer into shingle hashes.
+/// Shingling runs in two steps that can be timed apart: [`Shingler::prepare`] normalizes the
+/// text (for word shingles: into the hashes of its words; for character shingles: into the
+/// normalized text), and [`Shingler::shingles`] rolls those into shingle hashes.
 /// [`Shingler::for_each`] does both.
 #[derive(Debug, Default)]
 pub struct Shingler {
+    /// The kind the last [`Shingler::prepare`] was for.
+    prepared: Option<Shingle>,
+    /// Word hashes of the last text prepared for word shingles.
     words: Vec<u64>,
     scratch: Vec<u8>,
-    /// The normalized text of the last [`Shingler::normalize`]: words joined by single spaces.
+    /// The normalized text of the last text prepared for character shingles: words joined by
+    /// single spaces.
     norm: Vec<u8>,
     /// Where each word of `norm` ends (exclusive byte offset).
     ends: Vec<usize>,
@@ -31,26 +38,36 @@ pub struct Shingler {
 }
 
 impl Shingler {
-    /// Normalizes `text` (see [`crate::normalize`]) into this shingler's buffer, for
-    /// [`Shingler::shingles`]; returns the number of words.
-    pub fn normalize(&mut self, text: &str) -> usize {
-        normalize_into(text, &mut self.scratch, &mut self.norm, &mut self.ends);
-        self.ends.len()
+    /// Normalizes `text` for shingles of `kind` (see [`crate::normalize`]) into this shingler's
+    /// buffers, for [`Shingler::shingles`]; returns the number of words.
+    ///
+    /// For word shingles this finds and hashes the words ([`hash_words`]); for character
+    /// shingles it writes the normalized text.
+    pub fn prepare(&mut self, text: &str, kind: Shingle) -> usize {
+        self.prepared = Some(kind);
+        match kind {
+            Shingle::Word(_) => {
+                self.words.clear();
+                hash_words(text, &mut self.scratch, &mut self.words);
+                self.words.len()
+            }
+            Shingle::Char(_) => {
+                normalize_into(text, &mut self.scratch, &mut self.norm, &mut self.ends);
+                self.ends.len()
+            }
+        }
     }
 
-    /// Calls `f` with each shingle hash of the text last given to [`Shingler::normalize`]
+    /// Calls `f` with each shingle hash of the text last given to [`Shingler::prepare`]
     /// (repeats included, in text order). Returns the number of shingles produced.
-    fn for_each_normalized(&mut self, kind: Shingle, seed: u64, mut f: impl FnMut(u64)) -> usize {
+    fn for_each_prepared(&mut self, kind: Shingle, seed: u64, mut f: impl FnMut(u64)) -> usize {
+        debug_assert_eq!(
+            std::mem::discriminant(&kind),
+            std::mem::discriminant(&self.prepared.expect("prepare() first")),
+            "shingles of one kind from a text prepared for the other"
+        );
         match kind {
-            Shingle::Word(n) => {
-                self.words.clear();
-                let mut start = 0;
-                for &end in &self.ends {
-                    self.words.push(hash_bytes(&self.norm[start..end], seed));
-                    start = end + 1;
-                }
-                word_shingles(&self.words, n, seed, f)
-            }
+            Shingle::Word(n) => word_shingles(&self.words, n, seed, f),
             Shingle::Char(n) => {
                 let s = std::str::from_utf8(&self.norm).expect("words are built from whole chars");
                 if s.is_empty() {
@@ -72,12 +89,20 @@ impl Shingler {
         }
     }
 
-    /// Every shingle hash of the text last given to [`Shingler::normalize`], repeats included, in
-    /// text order (a reused buffer).
+    /// Every shingle hash of the text last given to [`Shingler::prepare`] (with the same kind),
+    /// repeats included, in text order (a reused buffer).
     pub fn shingles(&mut self, kind: Shingle, seed: u64) -> &[u64] {
         let mut all = std::mem::take(&mut self.distinct);
         all.clear();
-        self.for_each_normalized(kind, seed, |h| all.push(h));
+        match kind {
+            // The hot path of signing: one `extend`, not a push per shingle.
+            Shingle::Word(n) if matches!(self.prepared, Some(Shingle::Word(_))) => {
+                word_shingles_into(&self.words, n, seed, &mut all)
+            }
+            _ => {
+                self.for_each_prepared(kind, seed, |h| all.push(h));
+            }
+        }
         self.distinct = all;
         &self.distinct
     }
@@ -85,13 +110,13 @@ impl Shingler {
     /// Calls `f` with each shingle hash of `text` (repeats included, in text order).
     /// Returns the number of shingles produced.
     pub fn for_each(&mut self, text: &str, kind: Shingle, seed: u64, f: impl FnMut(u64)) -> usize {
-        self.normalize(text);
-        self.for_each_normalized(kind, seed, f)
+        self.prepare(text, kind);
+        self.for_each_prepared(kind, seed, f)
     }
 
     /// Every shingle hash of `text`, repeats included, in text order (a reused buffer).
     pub fn all(&mut self, text: &str, kind: Shingle, seed: u64) -> &[u64] {
-        self.normalize(text);
+        self.prepare(text, kind);
         self.shingles(kind, seed)
     }
 
@@ -148,14 +173,22 @@ impl Shingler {
     /// The sorted, deduplicated shingle set of `text`.
     pub fn set(&mut self, text: &str, kind: Shingle, seed: u64) -> Vec<u64> {
         let mut out = Vec::new();
-        self.for_each(text, kind, seed, |h| out.push(h));
+        self.prepare(text, kind);
+        match kind {
+            Shingle::Word(n) => word_shingles_into(&self.words, n, seed, &mut out),
+            Shingle::Char(_) => {
+                self.for_each_prepared(kind, seed, |h| out.push(h));
+            }
+        }
         out.sort_unstable();
         out.dedup();
         out
     }
 }
 
-fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64)) -> usize {
+/// Calls `f` with the hash of each word `n`-gram of the word hashes `words`, in order (one for
+/// all of them when there are fewer than `n`, none when there are none); returns how many.
+pub fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64)) -> usize {
     let salt = mix64(seed ^ 0x5348_494E_474C_4500);
     if words.is_empty() {
         return 0;
@@ -181,6 +214,24 @@ fn word_shingles(words: &[u64], n: usize, seed: u64, mut f: impl FnMut(u64)) -> 
         f(mix64(h ^ salt));
     }
     words.len() - n + 1
+}
+
+/// Appends the hashes [`word_shingles`] gives to `out`, with one `extend` over the windows (the
+/// vector's length stays in a register; a push per shingle stores and reloads it).
+pub fn word_shingles_into(words: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
+    if n == 0 || words.len() < n {
+        word_shingles(words, n, seed, |h| out.push(h));
+        return;
+    }
+    let salt = mix64(seed ^ 0x5348_494E_474C_4500);
+    let top = (1..n).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let mut h = words[..n].iter().fold(0u64, |h, &w| h.wrapping_mul(P).wrapping_add(w));
+    out.reserve(words.len() - n + 1);
+    out.push(mix64(h ^ salt));
+    out.extend(words.iter().zip(&words[n..]).map(|(&old, &new)| {
+        h = h.wrapping_sub(old.wrapping_mul(top)).wrapping_mul(P).wrapping_add(new);
+        mix64(h ^ salt)
+    }));
 }
 
 #[cfg(test)]
@@ -231,6 +282,20 @@ mod tests {
             let mut d = sh.distinct(text, Shingle::Word(2), 3).to_vec();
             d.sort_unstable();
             assert_eq!(d, sh.set(text, Shingle::Word(2), 3));
+        }
+    }
+
+    #[test]
+    fn word_shingles_into_matches_word_shingles() {
+        let words: Vec<u64> = (0..40u64).map(mix64).collect();
+        for n in 0..8 {
+            for len in 0..words.len() {
+                let mut a = Vec::new();
+                let count = word_shingles(&words[..len], n, 9, |h| a.push(h));
+                let mut b = vec![1];
+                word_shingles_into(&words[..len], n, 9, &mut b);
+                assert_eq!((count, &a[..]), (b.len() - 1, &b[1..]), "n {n} len {len}");
+            }
         }
     }
 }

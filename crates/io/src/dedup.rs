@@ -21,7 +21,9 @@ use storydup_core::schema::{round6, Against, ClusterLine, LshSummary, RejectedLi
 use storydup_core::shingle::Shingler;
 
 use crate::atomic::{commit_all, Output, Pending, Spool, TxtLine};
-use crate::source::{oversized_policy, parse, Chunk, Corpus, KeptAs, Reader, Span, Stored};
+use crate::source::{
+    duplicate_id, is_place_id, oversized_policy, parse, Chunk, Corpus, Fields, KeptAs, Reader, Span, Stored,
+};
 use crate::system::peak_rss_bytes;
 
 /// A record that could not be used, and why.
@@ -75,14 +77,8 @@ pub fn sign_chunk(corpus: &Corpus, chunk: &Chunk, signer: &Signer, sigs: &mut [u
             let mut nanos = [0u64; 3];
             let t = Instant::now();
             let src = &corpus.sources[item.span.source as usize];
-            let parsed = parse(
-                src,
-                item,
-                chunk.bytes(item),
-                &params.id_field,
-                &params.text_field,
-                params.max_doc_bytes,
-            );
+            let fields = Fields::new(&params.id_field, &params.text_field, params.missing_id);
+            let parsed = parse(src, item, chunk.bytes(item), fields, params.max_doc_bytes);
             let parse_ns = t.elapsed().as_nanos() as u64;
             // A .txt record's id is its path, known even when its bytes are bad.
             let result = match parsed {
@@ -174,7 +170,7 @@ impl TextSource for FileTexts<'_> {
 pub struct Pass1 {
     /// Where each record added to the engine is, in order.
     pub spans: Vec<Span>,
-    /// The XXH3 of each one's bytes as read.
+    /// The XXH3 of each one's bytes as read (when kept for a saved index).
     pub hashes: Vec<u64>,
     /// Records that could not be used.
     pub rejected: Vec<Rejection>,
@@ -182,15 +178,21 @@ pub struct Pass1 {
     pub input_records: u64,
     /// Bytes read (decompressed).
     pub input_bytes: u64,
+    /// Records known by their place (they had no id).
+    pub without_id: u64,
+    /// Records read from each source.
+    pub records_per_source: Vec<u64>,
 }
 
-/// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`.
+/// Pass 1: reads every record of `corpus`, signs it and adds it to `dedup`. With `keep_hashes`
+/// (a saved index is made) the XXH3 of each record's bytes is kept too.
 ///
 /// # Errors
 /// A bad record under `--on-error stop`, an unreadable input, the memory limit.
 pub fn read_and_sign(
     corpus: &Corpus,
     dedup: &mut Deduper,
+    keep_hashes: bool,
     observer: &dyn Observer,
     timings: &mut Timings,
 ) -> Result<Pass1> {
@@ -198,11 +200,15 @@ pub fn read_and_sign(
     let params = &params;
     observer.stage("reading and signing");
     observer.total_bytes(corpus.stored_bytes());
-    let mut pass = Pass1::default();
+    let mut pass = Pass1 {
+        records_per_source: vec![0; corpus.sources.len()],
+        ..Pass1::default()
+    };
     let t = Instant::now();
-    let chunks = corpus.read_chunks(
+    let chunks = corpus.read_records(
         params.max_doc_bytes,
         &oversized_policy(params.oversized, &params.id_field, &params.text_field),
+        &[&params.id_field, &params.text_field],
     );
     loop {
         let waited = Instant::now();
@@ -212,6 +218,9 @@ pub fn read_and_sign(
             Ok(c) => c,
             Err((at, problem)) => {
                 pass.input_records += 1;
+                if let Some(src) = corpus.source_named(&at.path) {
+                    pass.records_per_source[src as usize] += 1;
+                }
                 reject(params, &mut pass.rejected, at, None, problem)?;
                 continue;
             }
@@ -231,19 +240,31 @@ pub fn read_and_sign(
         let storing = Instant::now();
         for ((item, result), sig) in chunk.items.iter().zip(signed).zip(chunk_sigs.chunks(params.num_perm)) {
             pass.input_records += 1;
+            pass.records_per_source[item.span.source as usize] += 1;
             let at = corpus.location(&item.span);
-            match screen(result) {
+            // A text without words is stored too: the engine keeps it and never matches it.
+            match result {
                 Ok((key, s, hash)) => match dedup.add(Some(&key), s, sig, &at)? {
                     Added::Doc(_) => {
                         pass.spans.push(item.span);
-                        pass.hashes.push(hash);
+                        pass.without_id += u64::from(is_place_id(&key, &at));
+                        if keep_hashes {
+                            pass.hashes.push(hash);
+                        }
                     }
                     Added::DuplicateId(first) => {
-                        let first_at = match first.index().checked_sub(dedup.num_old()) {
-                            Some(i) => corpus.location(&pass.spans[i]).to_string(),
-                            None => format!("record {} of the index", first.0 + 1),
+                        let problem = match first.index().checked_sub(dedup.num_old()) {
+                            Some(i) => duplicate_id(&key, &at, &corpus.location(&pass.spans[i]), &params.id_field),
+                            None => Problem::new(
+                                "duplicate_id",
+                                format!(
+                                    "id \"{key}\" is already in the index (its record {}); give every record a unique id \
+                                     (a record without an id is known by its place FILE:LINE, so give each batch's file \
+                                     its own name)",
+                                    first.0 + 1
+                                ),
+                            ),
                         };
-                        let problem = duplicate_id_problem(&key, &first_at);
                         reject(params, &mut pass.rejected, at, Some(key), problem)?;
                     }
                 },
@@ -256,42 +277,25 @@ pub fn read_and_sign(
     Ok(pass)
 }
 
-/// A signed record as the run takes it: one without words is rejected (`empty`). Every caller
-/// that signs records (the file driver, the Spark job) screens them here, so they agree.
-pub fn screen(result: SignedRecord) -> SignedRecord {
-    match result {
-        Ok((key, s, _)) if s.num_shingles == 0 => Err((
-            Some(key),
-            Problem::new(
-                "empty",
-                "the text has no words (empty, or only punctuation and spaces); remove the record",
-            ),
-        )),
-        other => other,
-    }
-}
-
-/// Why a record whose id `key` an earlier record (at `first_at`) has is rejected.
-pub fn duplicate_id_problem(key: &str, first_at: &str) -> Problem {
-    Problem::new(
-        "duplicate_id",
-        format!("id \"{key}\" was already used at {first_at}; give every record a unique id"),
-    )
-}
-
-/// Candidates, verification and clusters, with their timings.
+/// Candidates, verification and clusters, with their timings. With `drop_signatures` (nothing
+/// will be saved) the engine lets go of the signatures once they have done their work.
 ///
 /// # Errors
 /// `texts` could not give a text again.
 pub fn cluster<T: TextSource + ?Sized>(
-    dedup: &Deduper,
+    dedup: &mut Deduper,
     texts: &T,
+    drop_signatures: bool,
     observer: &dyn Observer,
     timings: &mut Timings,
 ) -> Result<Outcome> {
     observer.stage("verifying candidates");
     let t = Instant::now();
-    let outcome = dedup.finish(texts)?;
+    let outcome = if drop_signatures {
+        dedup.finish_dropping_signatures(texts)?
+    } else {
+        dedup.finish(texts)?
+    };
     let stats = outcome.stats;
     timings.lsh = outcome.lsh_s;
     timings.verify_and_cluster = t.elapsed().as_secs_f64() - outcome.lsh_s;
@@ -312,15 +316,18 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
     let mut dedup = Deduper::new(params)?;
     let spool_dir = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool_dir.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings::default();
-    let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
+    let pass = read_and_sign(&corpus, &mut dedup, false, observer, &mut timings)?;
+    dedup.release_id_table();
     let texts = FileTexts {
         reader: Reader::new(&corpus),
         spans: &pass.spans,
         hashes: None,
         params,
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, true, observer, &mut timings)?;
     observer.stage("writing outputs");
     write_run(out_dir, &corpus, &dedup, &pass, &outcome, timings, started, None)
 }
@@ -331,6 +338,16 @@ pub fn run(inputs: &[String], out_dir: &Path, params: &Params, observer: &dyn Ob
 /// # Errors
 /// The folder cannot be created or written.
 pub fn prepare_out(out_dir: &Path) -> Result<Spool> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::Params {
+            field: "--out",
+            reason: format!(
+                "{} is a file, and --out must be a folder (storydup writes kept.jsonl, removed.jsonl, \
+                 clusters.jsonl, rejected.jsonl and summary.json into it); name a new or existing folder",
+                out_dir.display()
+            ),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| Error::Output {
         path: out_dir.to_path_buf(),
         source,
@@ -367,8 +384,11 @@ pub fn write_run(
         kept,
         removed,
         rejected: pass.rejected.len() as u64,
+        empty: dedup.num_empty(),
+        without_id: pass.without_id,
         clusters: outcome.clusters.len() as u64,
         input_bytes: pass.input_bytes,
+        inputs: corpus.input_files(&pass.records_per_source),
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),
@@ -393,7 +413,8 @@ pub fn write_run(
     Ok(summary)
 }
 
-/// The banding as `summary.json` states it (figures rounded to six decimals).
+/// The banding as `summary.json` states it (figures rounded to six decimals). The Spark job
+/// states it through this too.
 pub fn lsh_summary(bands: &Bands) -> LshSummary {
     LshSummary {
         bands: bands.bands,
@@ -426,26 +447,55 @@ fn reject(
 
 /// The lines of `removed.jsonl` and `clusters.jsonl` for `clusters`, ids from `id`.
 pub fn output_lines<'a>(clusters: &[Cluster], id: impl Fn(u32) -> &'a str) -> (Vec<RemovedLine>, Vec<ClusterLine>) {
-    let mut removals: Vec<(u32, u64, &Removal)> = Vec::new();
-    for (cid, c) in clusters.iter().enumerate() {
-        for r in &c.removals {
-            removals.push((r.doc, cid as u64, r));
-        }
-    }
-    removals.sort_by_key(|r| r.0);
-    let removed = removals
-        .iter()
-        .map(|&(_, cluster, r)| removed_line(cluster, r, &id))
-        .collect();
-    let lines = clusters
-        .iter()
-        .enumerate()
-        .map(|(cid, c)| cluster_line(cid as u64, c, &id))
-        .collect();
+    let (mut removed, mut lines) = (Vec::new(), Vec::new());
+    for_each_output_line(
+        clusters,
+        id,
+        |r| {
+            removed.push(r);
+            Ok(())
+        },
+        |c| {
+            lines.push(c);
+            Ok(())
+        },
+    )
+    .expect("collecting cannot fail");
     (removed, lines)
 }
 
-/// The `removed.jsonl` line of removal `r` in cluster number `cluster`, ids from `id`.
+/// Hands each line of `removed.jsonl` (in record order) and of `clusters.jsonl` (in cluster
+/// order) to its callback, one at a time, so that writing them holds no list of lines (at 10
+/// million records the lines took more memory than the records). Returns the removed count.
+///
+/// # Errors
+/// A callback's error, as it came.
+pub fn for_each_output_line<'a>(
+    clusters: &[Cluster],
+    id: impl Fn(u32) -> &'a str,
+    mut on_removed: impl FnMut(RemovedLine) -> Result<()>,
+    mut on_cluster: impl FnMut(ClusterLine) -> Result<()>,
+) -> Result<u64> {
+    let mut removals: Vec<(u32, u32, u32)> = Vec::new(); // (record, cluster, index in cluster)
+    for (cid, c) in clusters.iter().enumerate() {
+        for (k, r) in c.removals.iter().enumerate() {
+            removals.push((r.doc, cid as u32, k as u32));
+        }
+    }
+    removals.sort_unstable();
+    for &(doc, cid, k) in &removals {
+        let r: &Removal = &clusters[cid as usize].removals[k as usize];
+        debug_assert_eq!(r.doc, doc);
+        on_removed(removed_line(u64::from(cid), r, &id))?;
+    }
+    for (cid, c) in clusters.iter().enumerate() {
+        on_cluster(cluster_line(cid as u64, c, &id))?;
+    }
+    Ok(removals.len() as u64)
+}
+
+/// The `removed.jsonl` line of removal `r` in cluster number `cluster`, ids from `id`. The Spark
+/// job writes its lines through this too.
 pub fn removed_line<'a>(cluster: u64, r: &Removal, id: impl Fn(u32) -> &'a str) -> RemovedLine {
     RemovedLine {
         cluster,
@@ -484,15 +534,14 @@ fn write_outputs(
     for r in clusters.iter().flat_map(|c| &c.removals) {
         removed_flag[r.doc as usize - first] = true;
     }
-    let (removed_lines, cluster_lines) = output_lines(clusters, |d| dedup.id(DocId(d)));
     let mut removed = Output::create(out_dir, "removed.jsonl")?;
-    for line in &removed_lines {
-        removed.json_line(line)?;
-    }
     let mut cl = Output::create(out_dir, "clusters.jsonl")?;
-    for line in &cluster_lines {
-        cl.json_line(line)?;
-    }
+    let num_removed = for_each_output_line(
+        clusters,
+        |d| dedup.id(DocId(d)),
+        |line| removed.json_line(&line),
+        |line| cl.json_line(&line),
+    )?;
     let mut rej = Output::create(out_dir, "rejected.jsonl")?;
     for r in rejected {
         rej.json_line(&RejectedLine {
@@ -504,10 +553,17 @@ fn write_outputs(
             reason: r.problem.message.clone(),
         })?;
     }
+    #[cfg(feature = "parquet")]
+    if crate::kept_parquet::is_parquet(corpus) {
+        let text_field = &dedup.params().text_field;
+        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag, text_field)?;
+        let files = vec![kept, removed.finish()?, cl.finish()?, rej.finish()?];
+        return Ok((files, num_kept, num_removed));
+    }
     let mut kept = Output::create(out_dir, "kept.jsonl")?;
     let num_kept = copy_kept(&mut kept, corpus, dedup, spans, &removed_flag)?;
     let files = vec![kept.finish()?, removed.finish()?, cl.finish()?, rej.finish()?];
-    Ok((files, num_kept, removed_lines.len() as u64))
+    Ok((files, num_kept, num_removed))
 }
 
 /// Copies the kept records, byte for byte, reading each source sequentially once.

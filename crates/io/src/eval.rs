@@ -23,7 +23,18 @@ fn id_string(v: &Value) -> Option<String> {
     }
 }
 
-fn read_lines(path: &Path, mut f: impl FnMut(u64, Value) -> std::result::Result<(), String>) -> Result<()> {
+/// What each line of a file that `role` names must be, for messages.
+const TRUTH_LINE: &str =
+    "each line of the truth must be a JSON object {\"id\", \"cluster\"} (cluster null for a singleton)";
+const PRED_LINE: &str =
+    "each line of the prediction must be a JSON object {\"id\", \"cluster\"} or a clusters.jsonl line \
+                         {\"cluster\", \"members\"}, or the file one stories -f json report";
+
+fn read_lines(
+    path: &Path,
+    expected: &str,
+    mut f: impl FnMut(u64, Value) -> std::result::Result<(), String>,
+) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -37,18 +48,24 @@ fn read_lines(path: &Path, mut f: impl FnMut(u64, Value) -> std::result::Result<
         };
         let line = line.map_err(|e| Error::Input {
             at: at(),
-            problem: Problem::new("invalid_utf8", e.to_string()),
+            problem: Problem::new(
+                "invalid_utf8",
+                format!("cannot read the line ({e}); re-encode the file as UTF-8"),
+            ),
         })?;
         if line.trim().is_empty() {
             continue;
         }
         let v: Value = serde_json::from_str(&line).map_err(|e| Error::Input {
             at: at(),
-            problem: Problem::new("malformed_json", e.to_string()),
+            problem: Problem::new(
+                "malformed_json",
+                format!("malformed JSON at column {}: {e}; {expected}", e.column()),
+            ),
         })?;
         f(line_no, v).map_err(|m| Error::Input {
             at: at(),
-            problem: Problem::new("bad_record", m),
+            problem: Problem::new("bad_record", format!("{m}; {expected}")),
         })?;
     }
     Ok(())
@@ -79,7 +96,7 @@ fn read_lines_unless_report(path: &Path, f: impl FnMut(u64, Value) -> std::resul
     if read_stories_report(path).is_some() {
         return Ok(());
     }
-    read_lines(path, f)
+    read_lines(path, PRED_LINE, f)
 }
 
 /// Reads both files and scores them.
@@ -94,11 +111,11 @@ pub fn evaluate(truth_path: &Path, pred_path: &Path) -> Result<Scores> {
     let mut truth: Vec<u64> = Vec::new();
     let mut labels: AHashMap<String, u64> = AHashMap::new();
     let mut extra: Vec<(String, Option<String>, String, Option<f64>)> = Vec::new();
-    read_lines(truth_path, |_, v| {
+    read_lines(truth_path, TRUTH_LINE, |_, v| {
         let id = v.get("id").and_then(id_string).ok_or("no string or integer \"id\"")?;
         let next = (labels.len() + ids.len()) as u64 + (1 << 40);
         let label = match v.get("cluster") {
-            None => return Err("no \"cluster\" field (null for a singleton)".into()),
+            None => return Err("no \"cluster\" field".into()),
             Some(Value::Null) => next, // a singleton of its own
             Some(c) => {
                 let key = id_string(c).unwrap_or_else(|| c.to_string());
@@ -107,7 +124,7 @@ pub fn evaluate(truth_path: &Path, pred_path: &Path) -> Result<Scores> {
             }
         };
         if ids.insert(id.clone(), truth.len()).is_some() {
-            return Err(format!("duplicate id \"{id}\""));
+            return Err(format!("duplicate id \"{id}\": each id must be in the truth once"));
         }
         truth.push(label);
         if let (Some(var), Some(src)) = (

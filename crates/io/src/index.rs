@@ -164,8 +164,14 @@ impl Index {
                 ));
             }
             let seg_path = dir.join(&entry.file);
-            let bytes = read_all(&seg_path)?;
-            let seg = Segment::decode(&bytes, &seg_path.display().to_string())?;
+            let io_err = |source| Error::Io {
+                path: seg_path.clone(),
+                source,
+            };
+            let file = std::fs::File::open(&seg_path).map_err(io_err)?;
+            let len = file.metadata().map_err(io_err)?.len();
+            let reader = std::io::BufReader::with_capacity(1 << 20, file);
+            let seg = Segment::read_from(reader, len, &seg_path.display().to_string())?;
             if seg.len() as u64 != entry.records || seg.first as u64 != total {
                 return Err(index_err(
                     &seg_path,
@@ -256,19 +262,6 @@ impl Index {
             .sum();
         self.manifest.segments.iter().map(|s| s.bytes).sum::<u64>() + plain
     }
-}
-
-fn read_all(path: &Path) -> Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(bytes)
 }
 
 fn encode_locator(out: &mut Vec<u8>, span: &Span, hash: u64) {
@@ -365,15 +358,18 @@ pub fn build(
     // index folder; plain copies the index keeps are made from it.
     let spool = prepare_out(out_dir.unwrap_or(index_dir))?;
     let corpus = Corpus::open(inputs, spool.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings::default();
-    let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
+    let pass = read_and_sign(&corpus, &mut dedup, true, observer, &mut timings)?;
+    dedup.release_id_table();
     let texts = FileTexts {
         reader: Reader::new(&corpus),
         spans: &pass.spans,
         hashes: None,
         params,
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, false, observer, &mut timings)?;
     observer.stage("saving the index");
     let manifest = Manifest {
         manifest_format: MANIFEST_FORMAT,
@@ -435,7 +431,7 @@ pub fn dedup_against(
     // An update holds the folder for the whole run, so two updates never interleave.
     let _lock = if update { lock_folder(index_dir) } else { None };
     observer.stage("loading the index");
-    let index = Index::open(index_dir)?;
+    let mut index = Index::open(index_dir)?;
     let differences = index.manifest.fingerprint.differences(&Fingerprint::of(params));
     if !differences.is_empty() {
         return Err(index_err(
@@ -447,22 +443,23 @@ pub fn dedup_against(
             ),
         ));
     }
-    let mut dedup = Deduper::with_past(params, &index.segments)?;
+    // Locators first: the segments then move into the engine, so nothing is held twice.
+    let (old_spans, old_hashes) = index.locations();
+    let mut dedup = Deduper::with_past(params, std::mem::take(&mut index.segments))?;
     // Loading: reading and checking the files, and holding the records in the engine.
     let index_load = started.elapsed().as_secs_f64();
     let spool = prepare_out(out_dir)?;
     let corpus = Corpus::open(inputs, spool.path())?;
+    #[cfg(feature = "parquet")]
+    crate::kept_parquet::check_inputs(&corpus)?;
     let mut timings = Timings {
         index_load,
         ..Timings::default()
     };
-    let pass = read_and_sign(&corpus, &mut dedup, observer, &mut timings)?;
+    let pass = read_and_sign(&corpus, &mut dedup, update, observer, &mut timings)?;
+    dedup.release_id_table();
     let old_sources = index.sources()?;
-    let old_corpus = Corpus {
-        sources: old_sources,
-        num_skipped_files: 0,
-    };
-    let (old_spans, old_hashes) = index.locations();
+    let old_corpus = Corpus::of_sources(old_sources);
     // The index's records are re-read with the fields and limits they were read with.
     let old_params = Params {
         id_field: index.manifest.id_field.clone(),
@@ -484,7 +481,7 @@ pub fn dedup_against(
         },
         num_old: dedup.num_old(),
     };
-    let outcome = cluster(&dedup, &texts, observer, &mut timings)?;
+    let outcome = cluster(&mut dedup, &texts, !update, observer, &mut timings)?;
     let mut saved_summary = None;
     let mut generation = index.manifest.generation;
     if update && !pass.spans.is_empty() {

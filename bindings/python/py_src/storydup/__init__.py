@@ -349,8 +349,8 @@ def stories(
     title: Optional[str] = None,
     date: Optional[str] = None,
     source: Optional[str] = None,
-    threshold: float = 0.15,
-    min_average: float = 0.015,
+    relative_threshold: Optional[float] = None,
+    smoothing: Optional[float] = None,
     date_window: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
@@ -362,7 +362,8 @@ def stories(
         id: the id column; ``None``: ``id`` when present, else the row number (as a string).
         title, date, source: the headline, date (``YYYY-MM-DD...``) and outlet columns;
             ``None``: the column of that name when present.
-        threshold, min_average, date_window: as ``storydup stories`` takes them.
+        relative_threshold, smoothing, date_window: as ``storydup stories`` takes them
+            (``--relative-threshold``, ``--smoothing``, ``--date-window``); ``None``: its defaults.
         threads: worker threads (``None``: one per core).
 
     Returns:
@@ -395,8 +396,8 @@ def stories(
         title,
         date,
         source,
-        float(threshold),
-        float(min_average),
+        None if relative_threshold is None else float(relative_threshold),
+        None if smoothing is None else float(smoothing),
         date_window,
         42,
         threads,

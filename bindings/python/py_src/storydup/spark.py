@@ -9,21 +9,24 @@ files, plain, gzip or zstd (recognised by their first bytes, as the command line
 of them (walked in byte order of names). DIR gets ``kept.jsonl``, ``removed.jsonl``,
 ``clusters.jsonl``, ``rejected.jsonl`` and ``summary.json``, each one file, byte-identical to
 ``storydup dedup``'s on the same inputs and options for any number of partitions (``summary.json``
-differs only in ``timings_s`` and ``peak_rss_bytes``).
+differs only in ``timings_s``, ``peak_rss_bytes`` and ``inputs[].xxh3``, which is null: a file's
+hash needs one sequential pass over all its bytes, and Spark reads a file in splits).
 
 Every decision is storydup's Rust code, called on the executors through this package
-(``mapInArrow`` over Arrow batches): reading a line, parsing, signing, band keys, the bucket rule,
-the estimate filter, verification, clusters and every output line. This module only moves data
+(``mapInArrow`` over Arrow batches): reading a line, parsing, signing, the 16-bit stored slots,
+band keys, the bucket rule, the estimate filter, verification, clusters and every output line. This module only moves data
 between the stages, which are Spark jobs:
 
 1. **read and sign** (no shuffle): plain files through Spark's text source split on ``\\n`` only,
    each split numbered within itself; gzip and zstd files whole (one task each) through the
    command line's reader. Each record's key is its place in input order, ``(file index << 40) +
    line``, made from per-split line counts (one row per split reaches the driver, never one per
-   record), so it is the same for every partitioning.
+   record), so it is the same for every partitioning. A record without an id field gets its place
+   ``FILE:LINE`` as its id, as on the command line, once its line is known.
 2. **ids**: a record whose id an earlier record has is rejected (shuffle by id).
-3. **banding**: (band, key, record) rows shuffled by (band, key), sorted, and each bucket paired
-   by the core's rule; pairs deduplicated (shuffle).
+3. **banding**: (band, key, record) rows of the records with words (a text without words is kept
+   and never matched) shuffled by (band, key), sorted, and each bucket paired by the core's rule;
+   pairs deduplicated (shuffle).
 4. **estimate filter**: pairs joined with both signatures (two shuffles).
 5. **connected components**: alternating large-star / small-star rounds (Kiveris et al., 2014),
    each round checkpointed, until a round changes nothing; the label of a component is its least
@@ -63,11 +66,19 @@ OK, REJECTED, BLANK, FAILED, BYTES = 0, 1, 2, 3, 4
 # Row kinds of the verification stage.
 REMOVAL, CLUSTER, COMPONENT = 0, 1, 2
 
+#: Parquet files, which the command line reads and the Spark job does not yet: it says so rather
+#: than skip them (a folder's Parquet files would be read by one and not the other).
+PARQUET_EXTS = (".parquet", ".pq")
+NO_PARQUET = (
+    "Parquet input is not read by the Spark job yet; run storydup dedup, "
+    "or convert it to JSONL (one JSON object per line)"
+)
+
 JSONL_EXTS = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 
 SIGNED_SCHEMA = (
     "fidx int, bstart long, idx long, bbefore long, rawlen long, line long, offset long, "
-    "status byte, record binary, id string, size int, truncated byte, sig binary, kind string, reason string"
+    "status byte, record binary, id string, place byte, size int, truncated byte, sig binary, kind string, reason string"
 )
 
 
@@ -361,7 +372,7 @@ def _lines(fn_name: str, key: str):
     return run
 
 
-def _duplicate_reasons(displays: List[str]):
+def _duplicate_reasons(displays: List[str], id_field: str):
     schema = pa.schema(
         [("key", pa.int64()), ("id", pa.string()), ("kind", pa.string()), ("reason", pa.string()), ("line", pa.int64()), ("offset", pa.int64())]
     )
@@ -373,8 +384,10 @@ def _duplicate_reasons(displays: List[str]):
             ids = batch.column("id").to_pylist()
             firsts = batch.column("first_key").to_pylist()
             kinds, reasons = [], []
-            for i, f in zip(ids, firsts):
-                kind, reason = _storydup.spark_duplicate_id(i, f"{displays[f >> LINE_BITS]}:{f & mask}")
+            for k, i, f in zip(keys, ids, firsts):
+                kind, reason = _storydup.spark_duplicate_id(
+                    i, displays[k >> LINE_BITS], k & mask, displays[f >> LINE_BITS], f & mask, id_field
+                )
                 kinds.append(kind)
                 reasons.append(reason)
             yield pa.RecordBatch.from_arrays(
@@ -430,14 +443,20 @@ def _args(argv: Optional[List[str]]) -> argparse.Namespace:
         description="storydup dedup on Apache Spark: the single-machine outputs, byte for byte.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("dedup", help="remove near-duplicates from JSONL files (plain, gzip, zstd) or folders of them")
+    d = sub.add_parser(
+        "dedup", help="remove near-duplicates from JSONL files (plain, gzip, zstd) or folders of them (not Parquet yet)"
+    )
     d.add_argument("inputs", nargs="+", metavar="INPUT")
     d.add_argument("-o", "--out", required=True, help="output folder (any path Spark writes)")
     d.add_argument("--threshold", type=float, default=0.8)
     d.add_argument("--shingle", default="word:5")
     d.add_argument("--num-perm", type=int, default=128)
     d.add_argument("--seed", type=int, default=42)
-    d.add_argument("--id-field", default="id")
+    d.add_argument(
+        "--id-field",
+        help="JSON field of the id (default id; as on the command line, a record without it then gets its "
+        "place FILE:LINE as its id, but when --id-field is given such a record is rejected)",
+    )
     d.add_argument("--text-field", default="text")
     d.add_argument("--containment", action="store_true")
     d.add_argument("--verify", choices=["exact", "estimate"], default="exact")
@@ -475,7 +494,8 @@ def _params_json(a: argparse.Namespace) -> str:
             "shingle": a.shingle,
             "num_perm": a.num_perm,
             "seed": a.seed,
-            "id_field": a.id_field,
+            "id_field": a.id_field or "id",
+            "missing_id": "place" if a.id_field is None else "reject",
             "text_field": a.text_field,
             "containment": a.containment,
             "verify": a.verify,
@@ -617,9 +637,11 @@ def _join(folder: str, name: str) -> str:
 class _Input:
     """One input file: as named for messages (the command line's display), qualified for Spark."""
 
-    def __init__(self, display: str, qualified: str, size: int, compression: str, bom: bool):
+    def __init__(self, display: str, qualified: str, size: int, compression: str, bom: bool, given: int):
         self.display, self.qualified, self.size = display, qualified, size
         self.compression, self.bom = compression, bom
+        #: The input (as given on the command line) this file is, or is inside.
+        self.given = given
 
 
 def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
@@ -627,6 +649,7 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
     recursively in byte order of names; JSONL files read, others counted as skipped)."""
     files: List[_Input] = []
     skipped = 0
+    given = 0
 
     def add(path: str, display: str) -> None:
         st = fs.status(path)
@@ -637,7 +660,7 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
             comp = "zstd"
         else:
             comp = "none"
-        files.append(_Input(display, fs.qualified(path), int(st.getLen()), comp, head.startswith(b"\xef\xbb\xbf")))
+        files.append(_Input(display, fs.qualified(path), int(st.getLen()), comp, head.startswith(b"\xef\xbb\xbf"), given))
 
     def walk(path: str, display: str) -> None:
         nonlocal skipped
@@ -650,12 +673,14 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
                     f"{child_display}: .txt files are not read by the Spark job yet; run storydup dedup, "
                     "or convert them to JSONL"
                 )
+            elif name.lower().endswith(PARQUET_EXTS):
+                raise UsageError(f"{child_display}: {NO_PARQUET}")
             elif name.lower().endswith(JSONL_EXTS):
                 add(child, child_display)
             else:
                 skipped += 1
 
-    for inp in inputs:
+    for given, inp in enumerate(inputs):
         if inp == "-":
             raise UsageError("standard input cannot be read by a Spark job; name files or folders")
         try:
@@ -666,6 +691,8 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
             walk(inp, inp)
         elif inp.lower().endswith(".txt"):
             raise UsageError(f"{inp}: .txt files are not read by the Spark job yet; run storydup dedup")
+        elif inp.lower().endswith(PARQUET_EXTS):
+            raise UsageError(f"{inp}: {NO_PARQUET}")
         else:
             add(inp, inp)
     return files, skipped
@@ -787,16 +814,26 @@ class _Job:
         R = located.filter(F.col("status") != BLANK).withColumn(
             "key", (F.col("fidx").cast("long") * F.lit(1 << LINE_BITS)) + F.col("line")
         )
+        # A record without an id field is known by its place, FILE:LINE, as on the command line;
+        # `placed` marks a record whose id is its place (counted as without_id, as is_place_id does).
+        names = spark.createDataFrame(list(enumerate(displays)), "fidx int, display string")
+        place = F.concat(F.col("display"), F.lit(":"), F.col("line").cast("string"))
+        R = (
+            R.join(F.broadcast(names), "fidx", "left")
+            .withColumn("id", F.when(F.col("place") == 1, place).otherwise(F.col("id")))
+            .withColumn("placed", F.coalesce((F.col("id") == place).cast("int"), F.lit(0)))
+            .drop("display")
+        )
 
         # 2. Ids: the first record of each id stays, later ones are rejected.
         ok = R.filter(F.col("status") == OK)
         firsts = ok.groupBy("id").agg(F.min("key").alias("first_key"))
         ok = ok.join(firsts, "id")
-        A = ok.filter(F.col("key") == F.col("first_key")).select("key", "id", "size", "truncated", "sig", "record")
+        A = ok.filter(F.col("key") == F.col("first_key")).select("key", "id", "size", "truncated", "placed", "sig", "record")
         A = A.persist(StorageLevel.MEMORY_AND_DISK)
         dups = ok.filter(F.col("key") != F.col("first_key")).select("key", "id", "first_key", "line", "offset")
         dups = dups.mapInArrow(
-            _duplicate_reasons(displays), "key long, id string, kind string, reason string, line long, offset long"
+            _duplicate_reasons(displays, a.id_field or "id"), "key long, id string, kind string, reason string, line long, offset long"
         )
         rejected = (
             R.filter(F.col("status").isin(REJECTED, FAILED))
@@ -808,7 +845,10 @@ class _Job:
         num_input = R.count()
         num_rejected = rejected.count()
         num_accepted = A.count()
-        truncated = A.agg(F.sum("truncated")).collect()[0][0] or 0
+        sums = A.agg(F.sum("truncated"), F.sum("placed"), F.sum((F.col("size") == 0).cast("int"))).collect()[0]
+        truncated, without_id, empty = (int(x or 0) for x in sums)
+        # Records read per file (one row per file), for summary.json's inputs.
+        per_file = {r.fidx: r[1] for r in R.groupBy("fidx").count().collect()}
         self.stage("read and sign", t)
         if num_input != num_accepted + num_rejected:
             raise RuntimeError(f"records lost: {num_input} read, {num_accepted} accepted, {num_rejected} rejected")
@@ -820,7 +860,8 @@ class _Job:
         # 3. Banding: one row per (record, band), shuffled by bucket, each bucket paired by the
         # core's rule; pairs from several bands are one pair.
         t = self.begin("lsh")
-        keyed = A.select("key", "sig").mapInArrow(_band_keys(params), "doc long, band int, bkey long")
+        # Records without words are never candidates (lsh::candidates leaves them out too).
+        keyed = A.filter(F.col("size") > 0).select("key", "sig").mapInArrow(_band_keys(params), "doc long, band int, bkey long")
         pairs = (
             keyed.repartition(parts, "band", "bkey")
             .sortWithinPartitions("band", "bkey", "doc")
@@ -933,8 +974,21 @@ class _Job:
             "kept": num_kept,
             "removed": num_removed,
             "rejected": num_rejected,
+            "empty": empty,
+            "without_id": without_id,
             "clusters": num_clusters,
             "input_bytes": input_bytes,
+            # Each input as given, as the command line lists them; xxh3 is null (see the module's
+            # docs): a whole-file hash needs a sequential pass, and Spark reads files in splits.
+            "inputs": [
+                {
+                    "path": given,
+                    "bytes": sum(f.size for f in files if f.given == g),
+                    "records": sum(per_file.get(i, 0) for i, f in enumerate(files) if f.given == g),
+                    "xxh3": None,
+                }
+                for g, given in enumerate(a.inputs)
+            ],
             "skipped_files": skipped,
             "truncated": truncated,
             "verification": stats,

@@ -15,14 +15,13 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::dedup::cluster::Cluster;
 use crate::dedup::index::Segment;
 use crate::dedup::lsh::{candidates, Bands};
-use crate::dedup::minhash::MinHasher;
-use crate::dedup::verify::{verify, Past, Stats, Table};
+use crate::dedup::minhash::{compact, MinHasher, Slot};
+use crate::dedup::verify::{filter, verify, verify_filtered, Past, Stats, Table};
 use crate::error::{Error, Result};
 use crate::hash::hash_bytes;
 use crate::params::Params;
@@ -103,14 +102,14 @@ impl Signer {
     pub fn sign(&self, text: &str, shingler: &mut Shingler, sig: &mut [u32], nanos: &mut SignNanos) -> Signed {
         let t0 = Instant::now();
         let compared = self.params.compared_text(text);
-        shingler.normalize(compared);
+        shingler.prepare(compared, self.params.shingle);
         let t1 = Instant::now();
         // MinHash ignores repeats, so the shingles are signed as they come; their count is kept as
         // an estimate of the set size (repeats included) for the estimate filter and
         // --verify estimate. Exact verification measures exact set sizes itself.
         let shingles = shingler.shingles(self.params.shingle, self.params.seed);
         let t2 = Instant::now();
-        self.hasher.update_all(sig, shingles);
+        self.hasher.sign_into(sig, shingles);
         let t3 = Instant::now();
         nanos[0] += (t1 - t0).as_nanos() as u64;
         nanos[1] += (t2 - t1).as_nanos() as u64;
@@ -122,16 +121,26 @@ impl Signer {
     }
 }
 
-/// Ids of the records, in one arena, with a map to find a repeated id.
+/// Ids of the records, in one arena, with a table to find a repeated id.
+///
+/// The table is open addressing over record numbers only (4 bytes a slot, at most half full):
+/// a probe compares the key with the stored id itself, so no hash or key is stored twice. A map
+/// from id hash to record took about 30 bytes a record at 10 million records; this takes 8 to 16.
 #[derive(Debug, Default)]
 struct Ids {
     bytes: Vec<u8>,
     /// End of each record's id in `bytes` (a record without an id has an empty one).
     ends: Vec<u64>,
-    /// First record of each id hash; `overflow` holds the rare ids whose hash another id has.
-    by_hash: AHashMap<u64, u32>,
-    overflow: AHashMap<Box<str>, u32>,
+    /// Record numbers by id hash ([`EMPTY`]: a free slot); a power of two long, or empty.
+    table: Vec<u32>,
+    /// Ids in the table.
+    count: usize,
+    /// The table was dropped (no more records come): lookups scan.
+    released: bool,
 }
+
+/// A free slot of [`Ids::table`].
+const EMPTY: u32 = u32::MAX;
 
 impl Ids {
     fn get(&self, d: u32) -> &str {
@@ -140,26 +149,53 @@ impl Ids {
         std::str::from_utf8(&self.bytes[start..end]).expect("ids are stored from &str")
     }
 
-    fn find(&self, key: &str, h: u64) -> Option<u32> {
-        match self.by_hash.get(&h) {
-            Some(&d) if self.get(d) == key => Some(d),
-            Some(_) => self.overflow.get(key).copied(),
-            None => None,
+    /// The slot where `key` is, or the free slot where it would go.
+    fn slot(&self, key: &str) -> usize {
+        let mask = self.table.len() - 1;
+        let mut i = hash_bytes(key.as_bytes(), 0) as usize & mask;
+        loop {
+            let d = self.table[i];
+            if d == EMPTY || self.get(d) == key {
+                return i;
+            }
+            i = (i + 1) & mask;
         }
     }
 
+    fn find(&self, key: &str) -> Option<u32> {
+        if self.released {
+            return (0..self.ends.len() as u32).find(|&d| self.get(d) == key);
+        }
+        if self.table.is_empty() {
+            return None;
+        }
+        Some(self.table[self.slot(key)]).filter(|&d| d != EMPTY)
+    }
+
     fn push(&mut self, key: Option<&str>) {
+        let d = self.ends.len() as u32;
         if let Some(key) = key {
-            let d = self.ends.len() as u32;
-            let h = hash_bytes(key.as_bytes(), 0);
-            if self.by_hash.contains_key(&h) {
-                self.overflow.insert(key.into(), d);
-            } else {
-                self.by_hash.insert(h, d);
-            }
             self.bytes.extend_from_slice(key.as_bytes());
         }
         self.ends.push(self.bytes.len() as u64);
+        if let (Some(key), false) = (key, self.released) {
+            if (self.count + 1) * 2 > self.table.len() {
+                self.grow();
+            }
+            let i = self.slot(key);
+            self.table[i] = d;
+            self.count += 1;
+        }
+    }
+
+    /// Doubles the table and puts every id back.
+    fn grow(&mut self) {
+        let len = (self.table.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.table, vec![EMPTY; len]);
+        for d in old.into_iter().filter(|&d| d != EMPTY) {
+            let i = self.slot(self.get(d));
+            self.table[i] = d;
+        }
     }
 }
 
@@ -178,7 +214,8 @@ pub struct Deduper {
     signer: Signer,
     ids: Ids,
     sizes: Vec<u32>,
-    sigs: Vec<u32>,
+    /// Signatures as stored ([`Slot`]s), `num_perm` per record.
+    sigs: Vec<Slot>,
     /// Records without words: kept, never matched.
     num_empty: u64,
     /// Records compared on the start of their text only.
@@ -189,6 +226,8 @@ pub struct Deduper {
     num_old: u32,
     /// For each of them, the first record of its cluster.
     roots: Vec<u32>,
+    /// The signatures were dropped after filtering ([`Deduper::finish_dropping_signatures`]).
+    sigs_dropped: bool,
 }
 
 impl Deduper {
@@ -207,22 +246,25 @@ impl Deduper {
             held: 0,
             num_old: 0,
             roots: Vec::new(),
+            sigs_dropped: false,
         })
     }
 
     /// An engine that holds the records of a saved index, `segments` in order, with the clusters
-    /// they were put in; records pushed next are deduplicated against them.
+    /// they were put in; records pushed next are deduplicated against them. The segments are
+    /// consumed (their signatures move in; nothing is held twice).
     ///
     /// # Errors
     /// The segments do not fit together (numbering, signature size, a repeated id), or holding
     /// them would pass `max_memory`.
-    pub fn with_past<'s>(params: &Params, segments: impl IntoIterator<Item = &'s Segment>) -> Result<Deduper> {
+    pub fn with_past(params: &Params, segments: Vec<Segment>) -> Result<Deduper> {
         let mut d = Deduper::new(params)?;
-        let mut uf = UnionFind::new(0);
         let damaged = |why: String| Error::Index {
             path: "index".into(),
             reason: format!("damaged ({why}); rebuild the index with storydup index build"),
         };
+        let total: usize = segments.iter().map(Segment::len).sum();
+        let mut uf = UnionFind::new(total);
         for seg in segments {
             if seg.first as usize != d.len() {
                 return Err(damaged(format!(
@@ -231,28 +273,38 @@ impl Deduper {
                     d.len()
                 )));
             }
-            if seg.num_perm as usize != params.num_perm {
+            if seg.num_perm as usize != params.num_perm || seg.sigs.len() != seg.len() * params.num_perm {
                 return Err(damaged(format!("a segment has {} slots per signature", seg.num_perm)));
             }
-            uf.grow(d.len() + seg.len());
-            let n = params.num_perm;
-            for i in 0..seg.len() {
-                let signed = Signed {
-                    num_shingles: seg.sizes[i],
-                    truncated: false,
-                };
-                let at = format!("record {} of the index", d.len() + 1);
-                if let Added::DuplicateId(first) =
-                    d.add(Some(&seg.ids[i]), signed, &seg.sigs[i * n..(i + 1) * n], &at)?
-                {
+            let ids_bytes: u64 = seg.ids.iter().map(|i| i.len() as u64).sum();
+            let cost = params.bytes_per_record() * seg.len() as u64 + ids_bytes;
+            if let Some(limit) = params.max_memory.filter(|&l| d.held + cost > l) {
+                return Err(Error::Params {
+                    field: "max-memory",
+                    reason: format!(
+                        "the index's {total} records need about {} MiB, over the limit of {} MiB; raise --max-memory",
+                        (d.held + cost) >> 20,
+                        limit >> 20
+                    ),
+                });
+            }
+            d.held += cost;
+            for (i, id) in seg.ids.iter().enumerate() {
+                if let Some(first) = d.find(id) {
                     return Err(damaged(format!(
-                        "id \"{}\" is held twice (records {} and {})",
-                        seg.ids[i],
+                        "id \"{id}\" is held twice (records {} and {})",
                         first.0 + 1,
                         d.len() + 1
                     )));
                 }
+                d.ids.push(Some(id));
                 uf.union(seg.first + i as u32, seg.roots[i]);
+                d.sizes.push(seg.sizes[i]);
+            }
+            if d.sigs.is_empty() {
+                d.sigs = seg.sigs;
+            } else {
+                d.sigs.extend_from_slice(&seg.sigs);
             }
             for &(x, y) in &seg.merges {
                 uf.union(x, y);
@@ -260,8 +312,6 @@ impl Deduper {
         }
         d.num_old = d.len() as u32;
         d.roots = (0..d.num_old).map(|r| uf.find(r)).collect();
-        d.num_empty = 0;
-        d.num_truncated = 0;
         Ok(d)
     }
 
@@ -273,7 +323,11 @@ impl Deduper {
     /// The records added since the index was loaded (all of them for a new index), as a segment
     /// to save: with the clusters `outcome` put them in, the earlier clusters it joined, and the
     /// caller's `locators` (`locator_bytes` per new record, in order).
+    ///
+    /// # Panics
+    /// After [`Deduper::finish_dropping_signatures`], which dropped what a segment holds.
     pub fn new_segment(&self, outcome: &Outcome, locator_bytes: u32, locators: Vec<u8>) -> Segment {
+        assert!(!self.sigs_dropped, "new_segment after finish_dropping_signatures");
         let (first, n) = (self.num_old as usize, self.len());
         debug_assert_eq!(locators.len(), (n - first) * locator_bytes as usize);
         let mut roots: Vec<u32> = (first as u32..n as u32).collect();
@@ -341,11 +395,18 @@ impl Deduper {
 
     /// The record stored under `id`, if any.
     pub fn find(&self, id: &str) -> Option<DocId> {
-        self.ids.find(id, hash_bytes(id.as_bytes(), 0)).map(DocId)
+        self.ids.find(id).map(DocId)
     }
 
-    /// The signature of `doc`.
-    pub fn signature(&self, doc: DocId) -> &[u32] {
+    /// Drops the table that finds a repeated id, once no more records will be added: it is
+    /// 8 to 16 bytes a record, held until LSH otherwise. [`Deduper::find`] then scans.
+    pub fn release_id_table(&mut self) {
+        self.ids.table = Vec::new();
+        self.ids.released = true;
+    }
+
+    /// The signature of `doc`, as stored (see [`Slot`]).
+    pub fn signature(&self, doc: DocId) -> &[Slot] {
         let n = self.signer.params.num_perm;
         &self.sigs[doc.index() * n..(doc.index() + 1) * n]
     }
@@ -388,7 +449,7 @@ impl Deduper {
         let doc = DocId(self.len() as u32);
         self.ids.push(id);
         self.sizes.push(signed.num_shingles);
-        self.sigs.extend_from_slice(sig);
+        self.sigs.extend(compact(sig));
         self.num_empty += u64::from(signed.num_shingles == 0);
         self.num_truncated += u64::from(signed.truncated);
         Ok(Added::Doc(doc))
@@ -449,22 +510,10 @@ impl Deduper {
     /// # Errors
     /// `texts` could not give a text again.
     pub fn finish<T: TextSource + ?Sized>(&self, texts: &T) -> Result<Outcome> {
-        let params = &self.signer.params;
-        let bands = self.bands();
-        let t = Instant::now();
-        // Against an index, only pairs with a new record: the others were verified before.
-        let pairs = candidates(&self.sigs, &self.sizes, params.num_perm, &bands, self.num_old);
-        let lsh_s = t.elapsed().as_secs_f64();
-        let table = Table {
-            sigs: &self.sigs,
-            sizes: &self.sizes,
-            num_perm: params.num_perm,
+        let Some((pairs, bands, lsh_s)) = self.candidate_pairs() else {
+            return Ok(self.nothing_new());
         };
-        let past = (self.num_old > 0).then_some(Past {
-            num_old: self.num_old,
-            roots: &self.roots,
-        });
-        let (clusters, stats) = verify(&pairs, &table, texts, params, past)?;
+        let (clusters, stats) = verify(&pairs, &self.table(), texts, &self.signer.params, self.past())?;
         Ok(Outcome {
             clusters,
             stats,
@@ -472,7 +521,91 @@ impl Deduper {
             lsh_s,
         })
     }
+
+    /// As [`Deduper::finish`], but with exact verification the signatures are dropped once the
+    /// candidate pairs are filtered: nothing after needs them, and they are most of what is held
+    /// per record (2 × `num_perm` bytes), so the peak of a run is lower. The engine cannot make
+    /// a [`Segment`] afterwards.
+    ///
+    /// # Errors
+    /// As [`Deduper::finish`].
+    pub fn finish_dropping_signatures<T: TextSource + ?Sized>(&mut self, texts: &T) -> Result<Outcome> {
+        if self.signer.params.verify != crate::params::Verify::Exact {
+            return self.finish(texts);
+        }
+        let Some((pairs, bands, lsh_s)) = self.candidate_pairs() else {
+            return Ok(self.nothing_new());
+        };
+        let t = Instant::now();
+        let filtered = filter(&pairs, &self.table(), &self.signer.params);
+        let filter_s = t.elapsed().as_secs_f64();
+        let num_candidates = pairs.len();
+        drop(pairs);
+        self.sigs = Vec::new();
+        self.sigs_dropped = true;
+        let (clusters, stats) = verify_filtered(
+            filtered,
+            num_candidates,
+            filter_s,
+            &self.table(),
+            texts,
+            &self.signer.params,
+            self.past(),
+        )?;
+        Ok(Outcome {
+            clusters,
+            stats,
+            bands,
+            lsh_s,
+        })
+    }
+
+    /// Candidate pairs from LSH with the banding and its seconds; `None` when nothing is new.
+    fn candidate_pairs(&self) -> Option<Candidates> {
+        if self.len() == self.num_old() {
+            return None;
+        }
+        let bands = self.bands();
+        let t = Instant::now();
+        // Against an index, only pairs with a new record: the others were verified before.
+        let pairs = candidates(
+            &self.sigs,
+            &self.sizes,
+            self.signer.params.num_perm,
+            &bands,
+            self.num_old,
+        );
+        Some((pairs, bands, t.elapsed().as_secs_f64()))
+    }
+
+    /// The outcome when nothing is new (against an index: nothing to pair).
+    fn nothing_new(&self) -> Outcome {
+        Outcome {
+            clusters: Vec::new(),
+            stats: Stats::default(),
+            bands: self.bands(),
+            lsh_s: 0.0,
+        }
+    }
+
+    fn table(&self) -> Table<'_> {
+        Table {
+            sigs: &self.sigs,
+            sizes: &self.sizes,
+            num_perm: self.signer.params.num_perm,
+        }
+    }
+
+    fn past(&self) -> Option<Past<'_>> {
+        (self.num_old > 0).then_some(Past {
+            num_old: self.num_old,
+            roots: &self.roots,
+        })
+    }
 }
+
+/// LSH's candidate pairs, the banding that found them and the seconds it took.
+type Candidates = (Vec<(u32, u32)>, Bands, f64);
 
 /// The Jaccard that a record fully contained in one 2.5 times its size has (80 / 270 at 0.8):
 /// containment candidates are banded for it, so embedded copies with up to 150 % of added text
@@ -645,7 +778,7 @@ mod tests {
         first.push(&batch(0..4)).unwrap();
         let out1 = first.finish(texts.as_slice()).unwrap();
         let seg = Segment::decode(&first.new_segment(&out1, 0, Vec::new()).encode(), "seg").unwrap();
-        let mut second = Deduper::with_past(&params, [&seg]).unwrap();
+        let mut second = Deduper::with_past(&params, vec![seg.clone()]).unwrap();
         assert_eq!(second.num_old(), 4);
         second.push(&batch(4..7)).unwrap();
         let out2 = second.finish(texts.as_slice()).unwrap();
@@ -653,7 +786,7 @@ mod tests {
         let fates = |d: &[Decision]| d.iter().map(fate).collect::<Vec<_>>();
         assert_eq!(fates(&out2.decisions(7)[4..7]), fates(&full_out[4..7]));
         // And a third batch against both segments.
-        let mut third = Deduper::with_past(&params, [&seg, &seg2]).unwrap();
+        let mut third = Deduper::with_past(&params, vec![seg, seg2]).unwrap();
         third.push(&batch(7..texts.len())).unwrap();
         let out3 = third.finish(texts.as_slice()).unwrap();
         assert_eq!(fates(&out3.decisions(texts.len())[7..]), fates(&full_out[7..]));

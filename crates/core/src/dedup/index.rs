@@ -21,9 +21,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::minhash::SIGNATURE_VERSION;
+use crate::dedup::minhash::{Slot, SIGNATURE_VERSION};
 use crate::error::{Error, Result};
-use crate::hash::hash_bytes;
+use std::io::Read;
+
+use crate::hash::{hash_bytes, hasher};
 use crate::params::{OnOversized, Params, Shingle, Verify};
 
 /// Version of the index layout (segments and fingerprint).
@@ -147,8 +149,8 @@ pub struct Segment {
     pub ids: Vec<String>,
     /// Each record's shingle count (0: no words).
     pub sizes: Vec<u32>,
-    /// Signatures, `num_perm` slots each.
-    pub sigs: Vec<u32>,
+    /// Signatures as the engine holds them, `num_perm` slots each.
+    pub sigs: Vec<Slot>,
     /// The first record of each one's cluster (itself when it has no duplicate).
     pub roots: Vec<u32>,
     /// Locators, `locator_bytes` each: the caller's, opaque here.
@@ -197,7 +199,7 @@ impl Segment {
             put_u32(&mut b, v);
         }
         for &v in &self.sigs {
-            put_u32(&mut b, v);
+            b.extend_from_slice(&v.to_le_bytes());
         }
         b.extend_from_slice(&self.locators);
         for id in &self.ids {
@@ -219,24 +221,35 @@ impl Segment {
     /// The bytes are not a whole, undamaged segment of this format (`what` names the file in the
     /// message).
     pub fn decode(bytes: &[u8], what: &str) -> Result<Segment> {
-        let bad = |why: String| Error::Index {
-            path: what.to_string(),
-            reason: format!("damaged ({why}); rebuild the index with storydup index build"),
+        Segment::read_from(bytes, bytes.len() as u64, what)
+    }
+
+    /// A segment read from `r`, which holds `len` bytes, in one pass and checked as it goes: no
+    /// array is allocated larger than what is left of `len` (a damaged length cannot ask for more
+    /// memory than the file has), and the checksum at the end covers every byte before it.
+    ///
+    /// # Errors
+    /// As [`Segment::decode`]; or `r` cannot be read.
+    pub fn read_from(r: impl Read, len: u64, what: &str) -> Result<Segment> {
+        if len < (MAGIC.len() + 24 + 8) as u64 {
+            return Err(damaged(what, "not a storydup index segment"));
+        }
+        let mut r = Stream {
+            r,
+            hasher: hasher(0),
+            left: len - 8,
+            what,
         };
-        if bytes.len() < MAGIC.len() + 24 + 8 || &bytes[..8] != MAGIC {
-            return Err(bad("not a storydup index segment".into()));
+        if r.bytes(8)? != MAGIC {
+            return Err(damaged(what, "not a storydup index segment"));
         }
-        let (body, sum) = bytes.split_at(bytes.len() - 8);
-        if hash_bytes(body, 0).to_le_bytes() != sum {
-            return Err(bad("checksum mismatch".into()));
-        }
-        let mut r = Cursor { b: body, at: 8, what };
         let format = r.u32()?;
         if format != INDEX_FORMAT {
             return Err(Error::Index {
                 path: what.to_string(),
                 reason: format!(
-                    "index format {format}, but this storydup reads {INDEX_FORMAT}; rebuild the index with storydup index build"
+                    "damaged or of another version (index format {format}, but this storydup reads \
+                     {INDEX_FORMAT}); rebuild the index with storydup index build"
                 ),
             });
         }
@@ -247,28 +260,26 @@ impl Segment {
         let num_merges = r.u32()? as usize;
         let sizes = r.u32s(n)?;
         let roots = r.u32s(n)?;
-        let sigs = r.u32s(
-            n.checked_mul(num_perm as usize)
-                .ok_or_else(|| bad("sizes overflow".into()))?,
-        )?;
-        let locators = r
-            .bytes(
-                n.checked_mul(locator_bytes as usize)
-                    .ok_or_else(|| bad("sizes overflow".into()))?,
-            )?
-            .to_vec();
-        let mut ids = Vec::with_capacity(n);
+        let sigs = r.u16s(n.saturating_mul(num_perm as usize))?;
+        let locators = r.bytes(n.saturating_mul(locator_bytes as usize))?;
+        let mut ids = Vec::with_capacity(n.min(r.left as usize / 4));
         for _ in 0..n {
             let len = r.u32()? as usize;
-            let id = std::str::from_utf8(r.bytes(len)?).map_err(|_| bad("an id is not UTF-8".into()))?;
-            ids.push(id.to_string());
+            let id = String::from_utf8(r.bytes(len)?).map_err(|_| damaged(what, "an id is not UTF-8"))?;
+            ids.push(id);
         }
-        let mut merges = Vec::with_capacity(num_merges.min(n + 1));
+        let mut merges = Vec::with_capacity(num_merges.min(r.left as usize / 8));
         for _ in 0..num_merges {
             merges.push((r.u32()?, r.u32()?));
         }
-        if r.at != body.len() {
-            return Err(bad("trailing bytes".into()));
+        if r.left != 0 {
+            return Err(damaged(what, "trailing bytes"));
+        }
+        let digest = r.hasher.digest();
+        let mut sum = [0u8; 8];
+        r.r.read_exact(&mut sum).map_err(|_| damaged(what, "it ends early"))?;
+        if sum != digest.to_le_bytes() {
+            return Err(damaged(what, "checksum mismatch"));
         }
         let end = first as u64 + n as u64;
         if roots
@@ -277,7 +288,7 @@ impl Segment {
             .any(|(i, &root)| root as u64 > first as u64 + i as u64)
             || merges.iter().any(|&(x, y)| y >= x || x as u64 >= end)
         {
-            return Err(bad("a cluster names a later record".into()));
+            return Err(damaged(what, "a cluster names a later record"));
         }
         Ok(Segment {
             first,
@@ -293,42 +304,81 @@ impl Segment {
     }
 }
 
+fn damaged(what: &str, why: &str) -> Error {
+    Error::Index {
+        path: what.to_string(),
+        reason: format!("damaged ({why}); rebuild the index with storydup index build"),
+    }
+}
+
 fn put_u32(b: &mut Vec<u8>, v: u32) {
     b.extend_from_slice(&v.to_le_bytes());
 }
 
-/// Reads a segment's fields in order, every read checked against the end.
-struct Cursor<'a> {
-    b: &'a [u8],
-    at: usize,
+/// Reads a segment's fields in order, hashing every byte, each read checked against what is left.
+struct Stream<'a, R> {
+    r: R,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    /// Bytes left before the checksum.
+    left: u64,
     what: &'a str,
 }
 
-impl<'a> Cursor<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or_else(|| Error::Index {
-                path: self.what.to_string(),
-                reason: "damaged (it ends early); rebuild the index with storydup index build".into(),
-            })?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
+impl<R: Read> Stream<'_, R> {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
+        if buf.len() as u64 > self.left {
+            return Err(damaged(self.what, "it ends early"));
+        }
+        self.r
+            .read_exact(buf)
+            .map_err(|_| damaged(self.what, "it ends early"))?;
+        self.left -= buf.len() as u64;
+        self.hasher.update(buf);
+        Ok(())
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>> {
+        if n as u64 > self.left {
+            return Err(damaged(self.what, "it ends early"));
+        }
+        let mut b = vec![0u8; n];
+        self.fill(&mut b)?;
+        Ok(b)
     }
 
     fn u32(&mut self) -> Result<u32> {
-        let b = self.bytes(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let mut b = [0u8; 4];
+        self.fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// `n` little-endian values of `W` bytes, read a block at a time (no second copy of the array).
+    fn array<T, const W: usize>(&mut self, n: usize, from: impl Fn([u8; W]) -> T) -> Result<Vec<T>> {
+        if (n as u64).saturating_mul(W as u64) > self.left {
+            return Err(damaged(self.what, "it ends early"));
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut block = vec![0u8; (1 << 16) * W];
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(1 << 16);
+            self.fill(&mut block[..k * W])?;
+            out.extend(
+                block[..k * W]
+                    .chunks_exact(W)
+                    .map(|c| from(c.try_into().expect("W bytes"))),
+            );
+            done += k;
+        }
+        Ok(out)
     }
 
     fn u32s(&mut self, n: usize) -> Result<Vec<u32>> {
-        let b = self.bytes(n.saturating_mul(4))?;
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        self.array(n, u32::from_le_bytes)
+    }
+
+    fn u16s(&mut self, n: usize) -> Result<Vec<u16>> {
+        self.array(n, u16::from_le_bytes)
     }
 }
 

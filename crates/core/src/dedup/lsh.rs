@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use crate::dedup::minhash::Slot;
 use crate::hash::mix64;
 
 /// Smallest probability that a pair at the target similarity becomes a candidate.
@@ -52,8 +53,9 @@ impl Bands {
         pts.into_iter().map(|s| (s, self.probability(s))).collect()
     }
 
-    /// The key of band `band` of signature `sig` ([`band_key`] of the band's `rows` slots).
-    pub fn key(&self, band: usize, sig: &[u32]) -> u64 {
+    /// The key of band `band` of the stored signature `sig` ([`band_key`] of the band's `rows`
+    /// slots), as [`candidates`] computes it.
+    pub fn key(&self, band: usize, sig: &[Slot]) -> u64 {
         band_key(band, &sig[band * self.rows..(band + 1) * self.rows])
     }
 
@@ -90,33 +92,10 @@ impl Bands {
     }
 }
 
-/// The key of band `band` (from 0) of a signature whose slots in that band are `slots`: a mix64
-/// fold, seeded with the band number so that equal slots in different bands never collide. Two
-/// records are candidates when a band's keys are equal.
-pub fn band_key(band: usize, slots: &[u32]) -> u64 {
+/// The key of one band of a signature: its slots folded with the band number, so that equal
+/// slots in different bands never share a bucket.
+pub fn band_key(band: usize, slots: &[Slot]) -> u64 {
     slots.iter().fold(mix64(band as u64 + 1), |h, &v| mix64(h ^ v as u64))
-}
-
-/// The candidate pairs of one bucket (the records whose key is equal in one band) of `len`
-/// members in record order, handed to `pair` as positions in the bucket (earlier, later): all
-/// pairs up to [`MAX_BUCKET_ALL_PAIRS`] members, else each member with the first and with its
-/// successor (a star and a chain: linear, and still connected). The single-machine run and the
-/// Spark job both bucket through this.
-pub fn bucket_pairs(len: usize, mut pair: impl FnMut(usize, usize)) {
-    if len <= MAX_BUCKET_ALL_PAIRS {
-        for x in 0..len {
-            for y in x + 1..len {
-                pair(x, y);
-            }
-        }
-    } else {
-        for x in 1..len {
-            pair(0, x);
-            if x + 1 < len {
-                pair(x, x + 1);
-            }
-        }
-    }
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from signatures stored
@@ -128,39 +107,111 @@ pub fn bucket_pairs(len: usize, mut pair: impl FnMut(usize, usize)) {
 /// a boilerplate page) would give a quadratic number of pairs; it emits each member paired with
 /// the bucket's first member and with its successor instead, which keeps the bucket connected
 /// for clustering at linear cost.
-pub fn candidates(sigs: &[u32], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
+pub fn candidates(sigs: &[Slot], sizes: &[u32], num_perm: usize, bands: &Bands, first_new: u32) -> Vec<(u32, u32)> {
     let n = sigs.len() / num_perm;
-    let mut pairs: Vec<(u32, u32)> = (0..bands.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .filter(|&doc| sizes[doc] > 0)
-                .map(|doc| (bands.key(band, &sigs[doc * num_perm..(doc + 1) * num_perm]), doc as u32))
+    // One band at a time, each sorted in parallel: the keys of one band (16 bytes a record) are
+    // all that is held besides the pairs, which are kept sorted and unique as bands are added
+    // (a true pair turns up in most bands; kept whole, they took 30 bytes a record at 10 million).
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for band in 0..bands.bands {
+        let key_of = |doc: usize| bands.key(band, &sigs[doc * num_perm..(doc + 1) * num_perm]);
+        let words = |doc: &usize| sizes[*doc] > 0;
+        let mut keys: Vec<(u64, u32)> = if first_new == 0 {
+            (0..n)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
+                .collect()
+        } else {
+            // Against a saved index only the buckets that hold a new record matter: the keys of
+            // the new records first, then the old records that share one (whole buckets, so that
+            // big ones pair as in a full run).
+            let mut keys: Vec<(u64, u32)> = (first_new as usize..n)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
                 .collect();
-            keys.sort_unstable();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < keys.len() {
-                let mut j = i + 1;
-                while j < keys.len() && keys[j].0 == keys[i].0 {
-                    j += 1;
-                }
-                // Members are in record order within a run, so (x, y) has x < y.
-                let run = &keys[i..j];
-                bucket_pairs(run.len(), |x, y| {
-                    let (a, b) = (run[x].1, run[y].1);
-                    if b >= first_new {
-                        out.push((a, b));
-                    }
-                });
-                i = j;
-            }
-            out
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
+            let mut wanted: Vec<u64> = keys.iter().map(|k| k.0).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let old: Vec<(u64, u32)> = (0..first_new as usize)
+                .into_par_iter()
+                .filter(words)
+                .map(|doc| (key_of(doc), doc as u32))
+                .filter(|k| wanted.binary_search(&k.0).is_ok())
+                .collect();
+            keys.extend(old);
+            keys
+        };
+        keys.par_sort_unstable();
+        let mut found = Vec::new();
+        let mut docs = Vec::new();
+        for run in keys.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
+            docs.clear();
+            docs.extend(run.iter().map(|k| k.1));
+            bucket_pairs(&docs, first_new, &mut found);
+        }
+        drop(keys);
+        found.par_sort_unstable();
+        found.dedup();
+        pairs = merge_sorted(pairs, found);
+    }
     pairs
+}
+
+/// The pairs of one bucket, its members in record order, appended to `out` as `(a, b)` with
+/// `a < b`, only those with `b >= first_new`: every pair of a bucket of up to
+/// [`MAX_BUCKET_ALL_PAIRS`] members, else each member with the first and with its successor.
+/// The single-machine run ([`candidates`]) and the Spark job both bucket through this.
+pub fn bucket_pairs(docs: &[u32], first_new: u32, out: &mut Vec<(u32, u32)>) {
+    let mut pair = |a: u32, b: u32| {
+        if b >= first_new {
+            out.push((a, b));
+        }
+    };
+    if docs.len() <= MAX_BUCKET_ALL_PAIRS {
+        for x in 0..docs.len() {
+            for y in x + 1..docs.len() {
+                pair(docs[x], docs[y]);
+            }
+        }
+    } else {
+        for x in 1..docs.len() {
+            pair(docs[0], docs[x]);
+            if x + 1 < docs.len() {
+                pair(docs[x], docs[x + 1]);
+            }
+        }
+    }
+}
+
+/// The sorted union of two sorted, deduplicated lists.
+fn merge_sorted(a: Vec<(u32, u32)>, b: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 #[cfg(test)]
@@ -177,7 +228,7 @@ mod tests {
 
     #[test]
     fn identical_signatures_pair_up() {
-        let sigs: Vec<u32> = [vec![1u32; 8], vec![2; 8], vec![1; 8]].concat();
+        let sigs: Vec<Slot> = [vec![1; 8], vec![2; 8], vec![1; 8]].concat();
         let b = Bands {
             bands: 2,
             rows: 4,
@@ -192,7 +243,7 @@ mod tests {
     #[test]
     fn big_bucket_stays_connected_and_linear() {
         let n = 500;
-        let sigs = vec![7u32; n * 4];
+        let sigs: Vec<Slot> = vec![7; n * 4];
         let pairs = candidates(
             &sigs,
             &vec![1; n],

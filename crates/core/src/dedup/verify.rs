@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::dedup::cluster::{assemble, Cluster, Edge, Rule, Similarity};
 use crate::dedup::engine::{DocId, TextSource};
-use crate::dedup::minhash::estimate_jaccard;
+use crate::dedup::minhash::{estimate_stored, Slot};
 use crate::error::Result;
 use crate::params::{Params, Verify};
 use crate::sets::{intersection_len, overlap, UnionFind};
@@ -24,7 +24,7 @@ use crate::shingle::Shingler;
 #[derive(Debug, Clone, Copy)]
 pub struct Table<'a> {
     /// Signatures, `num_perm` slots per record.
-    pub sigs: &'a [u32],
+    pub sigs: &'a [Slot],
     /// Number of shingles per record.
     pub sizes: &'a [u32],
     /// Slots per signature.
@@ -32,14 +32,15 @@ pub struct Table<'a> {
 }
 
 impl Table<'_> {
-    fn sig(&self, d: u32) -> &[u32] {
+    fn sig(&self, d: u32) -> &[Slot] {
         &self.sigs[d as usize * self.num_perm..(d as usize + 1) * self.num_perm]
     }
 }
 
-/// A connected component of the candidate graph: its members (sorted), its pairs, and the links
-/// of its old records to their earlier clusters (see [`Past`]).
-type Component = (Vec<u32>, Vec<(u32, u32)>, Vec<(u32, u32)>);
+/// A connected component of the candidate graph, as ranges of three lists sorted by component:
+/// its members (sorted), its pairs, and the links of its old records to their earlier clusters
+/// (see [`Past`]).
+type Component = (std::ops::Range<usize>, std::ops::Range<usize>, std::ops::Range<usize>);
 
 /// Records clustered in an earlier run (a saved index): records `0..num_old`, and for each the
 /// first record of its cluster then (itself when it had no duplicate).
@@ -96,15 +97,6 @@ pub fn required_jaccard(rule: &Rule, size_a: u32, size_b: u32) -> f64 {
     (t * a / (a + b - t * a)).min(t)
 }
 
-/// Whether a candidate pair's MinHash estimate is near enough to what the rule needs to be worth
-/// measuring: within six standard errors (at least 0.05) of the Jaccard the pair needs, from the
-/// two records' shingle counts and signatures.
-pub fn near_enough(rule: &Rule, size_a: u32, size_b: u32, sig_a: &[u32], sig_b: &[u32]) -> bool {
-    let need = required_jaccard(rule, size_a, size_b);
-    let sigma = (need * (1.0 - need) / sig_a.len() as f64).sqrt();
-    estimate_jaccard(sig_a, sig_b) >= need - (6.0 * sigma).max(0.05)
-}
-
 /// Containment of the smaller set in the larger, from a Jaccard value and the two set sizes.
 pub fn containment_from_jaccard(j: f64, size_a: u32, size_b: u32) -> f64 {
     let (a, b) = (size_a.min(size_b) as f64, size_a.max(size_b) as f64);
@@ -129,36 +121,66 @@ pub fn verify<T: TextSource + ?Sized>(
     params: &Params,
     past: Option<Past<'_>>,
 ) -> Result<(Vec<Cluster>, Stats)> {
+    let t = Instant::now();
+    let filtered = filter(pairs, table, params);
+    let filter_s = t.elapsed().as_secs_f64();
+    verify_filtered(filtered, pairs.len(), filter_s, table, texts, params, past)
+}
+
+/// The pairs that may pass the rule, by the MinHash estimate: those not more than six standard
+/// errors (and at least 0.05) below the Jaccard the rule needs of them.
+pub fn filter(pairs: &[(u32, u32)], table: &Table<'_>, params: &Params) -> Vec<(u32, u32)> {
     let rule = Rule {
         threshold: params.threshold,
         containment: params.containment,
     };
-    let t = Instant::now();
-    let filtered: Vec<(u32, u32)> = pairs
+    pairs
         .par_iter()
         .copied()
         .filter(|&(a, b)| {
             let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
             near_enough(&rule, sa, sb, table.sig(a), table.sig(b))
         })
-        .collect();
+        .collect()
+}
+
+/// Whether a candidate pair's MinHash estimate is near enough to what the rule needs to be worth
+/// measuring ([`filter`]'s test of one pair): [`estimate_stored`] of the two stored signatures
+/// within six standard errors (at least 0.05) of the Jaccard the pair needs, from the two
+/// records' shingle counts. The Spark job filters its candidate pairs through this.
+pub fn near_enough(rule: &Rule, size_a: u32, size_b: u32, sig_a: &[Slot], sig_b: &[Slot]) -> bool {
+    let need = required_jaccard(rule, size_a, size_b);
+    let sigma = (need * (1.0 - need) / sig_a.len() as f64).sqrt();
+    estimate_stored(sig_a, sig_b) >= need - (6.0 * sigma).max(0.05)
+}
+
+/// [`verify`] after the estimate filter: `filtered` came from [`filter`] over `num_candidates`
+/// pairs in `filter_s` seconds. With exact verification the signatures of `table` are not read
+/// (they may be empty: the engine drops them before this step to save memory).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_filtered<T: TextSource + ?Sized>(
+    filtered: Vec<(u32, u32)>,
+    num_candidates: usize,
+    filter_s: f64,
+    table: &Table<'_>,
+    texts: &T,
+    params: &Params,
+    past: Option<Past<'_>>,
+) -> Result<(Vec<Cluster>, Stats)> {
     let mut stats = Stats {
-        candidate_pairs: pairs.len(),
+        candidate_pairs: num_candidates,
         filtered_pairs: filtered.len(),
-        filter_s: t.elapsed().as_secs_f64(),
+        filter_s,
         ..Stats::default()
     };
     let t = Instant::now();
 
     // Connected components, each a sorted member list with its pairs; an old record brings the
     // first record of its earlier cluster along.
-    let n = table.sizes.len();
     let num_old = past.map_or(0, |p| p.num_old);
     let root_of = |d: u32| past.filter(|p| d < p.num_old).map(|p| p.roots[d as usize]);
-    let mut uf = UnionFind::new(n);
-    for &(a, b) in &filtered {
-        uf.union(a, b);
-    }
     let mut links: Vec<(u32, u32)> = filtered
         .iter()
         .flat_map(|&(a, b)| [a, b])
@@ -166,51 +188,59 @@ pub fn verify<T: TextSource + ?Sized>(
         .collect();
     links.sort_unstable();
     links.dedup();
-    for &(r, d) in &links {
-        uf.union(r, d);
-    }
-    let mut members: Vec<(u32, u32)> = filtered
+    // Union-find over the records in some pair only (not all n: 4 bytes a record at 10 million).
+    let mut docs: Vec<u32> = filtered
         .iter()
         .flat_map(|&(a, b)| [a, b])
         .chain(links.iter().map(|l| l.0))
-        .map(|d| (uf.find(d), d))
         .collect();
+    docs.par_sort_unstable();
+    docs.dedup();
+    let local = |d: u32| docs.binary_search(&d).expect("every end is listed") as u32;
+    let mut uf = UnionFind::new(docs.len());
+    for &(a, b) in filtered.iter().chain(&links) {
+        uf.union(local(a), local(b));
+    }
+    let root_doc = |uf: &mut UnionFind, d: u32| docs[uf.find(local(d)) as usize];
+    // Components as ranges of three flat lists sorted by component (its first record): no list
+    // per component, which cost more than the records at 10 million.
+    let mut members: Vec<(u32, u32)> = docs.iter().map(|&d| (root_doc(&mut uf, d), d)).collect();
     members.sort_unstable();
-    members.dedup();
-    let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (uf.find(a), a, b)).collect();
-    edges_by_root.sort_unstable();
-    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (uf.find(r), r, d)).collect();
+    let mut edges_by_root: Vec<(u32, u32, u32)> = filtered.iter().map(|&(a, b)| (root_doc(&mut uf, a), a, b)).collect();
+    edges_by_root.par_sort_unstable();
+    let mut links_by_root: Vec<(u32, u32, u32)> = links.iter().map(|&(r, d)| (root_doc(&mut uf, r), r, d)).collect();
     links_by_root.sort_unstable();
+    drop(uf);
+    let member_docs: Vec<u32> = members.iter().map(|m| m.1).collect();
+    let pair_list: Vec<(u32, u32)> = edges_by_root.iter().map(|e| (e.1, e.2)).collect();
+    let link_list: Vec<(u32, u32)> = links_by_root.iter().map(|e| (e.1, e.2)).collect();
     let mut components: Vec<Component> = Vec::new();
     let (mut i, mut j, mut k) = (0, 0, 0);
     while i < members.len() {
         let root = members[i].0;
-        let mut m = Vec::new();
+        let (i0, j0, k0) = (i, j, k);
         while i < members.len() && members[i].0 == root {
-            m.push(members[i].1);
             i += 1;
         }
-        let mut p = Vec::new();
         while j < edges_by_root.len() && edges_by_root[j].0 == root {
-            p.push((edges_by_root[j].1, edges_by_root[j].2));
             j += 1;
         }
-        let mut l = Vec::new();
         while k < links_by_root.len() && links_by_root[k].0 == root {
-            l.push((links_by_root[k].1, links_by_root[k].2));
             k += 1;
         }
-        components.push((m, p, l));
+        components.push((i0..i, j0..j, k0..k));
     }
+    drop((members, edges_by_root, links_by_root, docs));
     stats.components = components.len();
     stats.components_s = t.elapsed().as_secs_f64();
     if params.verify == Verify::Exact {
-        stats.records_reread = members.len();
+        stats.records_reread = member_docs.len();
     }
 
     let results: Vec<Result<Verified>> = components
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p, l)| {
+            let (m, p, l) = (&member_docs[m.clone()], &pair_list[p.clone()], &link_list[l.clone()]);
             verify_component(m, p, l, num_old, table, texts, params, shingler)
         })
         .collect();
@@ -229,9 +259,10 @@ pub fn verify<T: TextSource + ?Sized>(
 /// Verifies the pairs of one connected component of the filtered candidate graph and clusters
 /// its records: `members` sorted, `pairs` its filtered pairs (sorted, `a < b`), `links` and
 /// `num_old` as for [`assemble`] (none and 0 without a saved index). Exact verification asks
-/// `texts` for each member's text (once, within the shingle cache's budget). The single-machine
-/// run calls this for each component in parallel; the Spark job calls it on the executor that
-/// holds the component, with the component's records numbered from 0 in input order.
+/// `texts` for each member's text (once, within the shingle cache's budget) and never reads the
+/// signatures of `table`. The single-machine run calls this for each component in parallel; the
+/// Spark job calls it on the executor that holds the component, with the component's records
+/// numbered from 0 in input order.
 ///
 /// # Errors
 /// `texts` could not give a text again.
@@ -255,7 +286,7 @@ pub fn verify_component<T: TextSource + ?Sized>(
     let measure = |a: u32, b: u32| -> Similarity {
         match params.verify {
             Verify::Estimate => {
-                let j = estimate_jaccard(table.sig(a), table.sig(b));
+                let j = estimate_stored(table.sig(a), table.sig(b));
                 let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
                 Similarity {
                     jaccard: j,

@@ -3,6 +3,11 @@
 //! limits are the same as for dedup; unlike dedup, the texts are held, since the diff stage shows
 //! them.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
 use crate::stories::sentence::{analyze, Sentence};
 
 /// One article.
@@ -22,7 +27,47 @@ pub struct Article {
     pub sentences: Vec<Sentence>,
 }
 
+/// An ISO date ("2025-01-05") or a written one ("5 January 2025", "January 5, 2025").
+static DATE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix) \b (?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d) \b
+        | \b (?P<d1>[0-3]?\d) \s+ (?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \.? ,? \s+ (?P<y1>(?:19|20)\d\d) \b
+        | \b (?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \.? \s+ (?P<d2>[0-3]?\d) (?:st|nd|rd|th)? ,? \s+ (?P<y2>(?:19|20)\d\d) \b",
+    )
+    .expect("valid regex")
+});
+
+/// How far into a text a dateline is looked for.
+const DATELINE_BYTES: usize = 300;
+
 impl Article {
+    /// The date to show: the record's date (YYYY-MM-DD) when it has one that parses, else a date
+    /// written in the first lines of the text (a scraped dateline), else none. Only shown; story
+    /// clustering reads the record's date alone.
+    pub fn date_shown(&self) -> Option<String> {
+        if self.day().is_some() {
+            return self.date.as_deref().map(|d| d[..10].to_string());
+        }
+        let mut end = self.text.len().min(DATELINE_BYTES);
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let c = DATE_IN_TEXT.captures(&self.text[..end])?;
+        if let Some(iso) = c.name("iso") {
+            return Some(iso.as_str().to_string());
+        }
+        let (d, m, y) = match c.name("d1") {
+            Some(d) => (d, &c["m1"], &c["y1"]),
+            None => (c.name("d2")?, &c["m2"], &c["y2"]),
+        };
+        const MONTHS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        let m = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))? + 1;
+        let d: u32 = d.as_str().parse().ok().filter(|d| (1..=31).contains(d))?;
+        Some(format!("{y}-{m:02}-{d:02}"))
+    }
+
     /// Days since 1970-01-01 of the date, if it starts with YYYY-MM-DD.
     pub fn day(&self) -> Option<i64> {
         let d = self.date.as_deref()?;
@@ -43,6 +88,24 @@ impl Article {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         Some(era * 146_097 + doe - 719_468)
     }
+}
+
+/// A record that could not be read, set aside under `--on-error skip` (the same facts as dedup's
+/// `rejected.jsonl`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rejected {
+    /// The input file as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+    /// Byte offset of the record in the (decompressed) input.
+    pub byte_offset: u64,
+    /// Its id, when it could be read.
+    pub id: Option<String>,
+    /// What was wrong, as a short word (`malformed_json`, `duplicate_id`...).
+    pub kind: &'static str,
+    /// What was wrong and what to do.
+    pub reason: String,
 }
 
 /// The five seed reports, built in so that `storydup stories` runs anywhere with no input.
@@ -110,6 +173,21 @@ mod tests {
         assert_eq!(a.day(), Some(17_536));
         a.date = Some("Jan 5".into());
         assert_eq!(a.day(), None);
+    }
+
+    #[test]
+    fn dates_shown_from_the_record_or_the_dateline() {
+        let s = seeds(1);
+        let shown: Vec<Option<String>> = s.iter().map(Article::date_shown).collect();
+        assert_eq!(shown[0].as_deref(), Some("2025-01-05"));
+        assert_eq!(shown[1].as_deref(), Some("2025-01-05"), "5 January 2025, 14:50");
+        assert_eq!(shown[3], None, "no date in the first lines");
+        let mut a = s[3].clone();
+        a.date = Some("2018-02-06T05:00:21".into());
+        assert_eq!(a.date_shown().as_deref(), Some("2018-02-06"));
+        a.date = None;
+        a.text = "WASHINGTON — Feb. 6th, 2018. Text.".into();
+        assert_eq!(a.date_shown().as_deref(), Some("2018-02-06"));
     }
 
     #[test]

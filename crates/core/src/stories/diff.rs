@@ -1,25 +1,50 @@
-//! Per variant: which sentences it shares, rewrites, adds and drops against the other versions.
+//! Per variant: which sentences it shares, rewrites, adds and drops against the other versions,
+//! from one alignment of the whole story, so that the report agrees with itself.
 //!
-//! In a syndication group, the reference is the member with the most sentences in reused
-//! passages (the fullest copy of the wire text). Each other member is aligned to it sentence by
-//! sentence with `similar` (Patience diff over normalized sentence keys, so order matters and a
-//! moved paragraph shows as dropped and added). Equal sentences are shared; in a replaced block
-//! each new sentence is paired with the most similar old one (3-gram Jaccard ≥ [`REWRITE_MIN`])
-//! as a rewrite; what is left is added (unless another member has the same sentence: then it is
-//! shared with that member) or, for sentences of the shared copy, dropped. Outside groups, an
-//! article of a story is compared with the other articles of the story: shared sentences are
-//! mostly common quotations, and nothing is dropped, since there is no common copy.
+//! **One alignment, read from every side.** The articles of a story (or, in a story too large for
+//! variants, of one syndication group) are aligned pairwise, each pair once: every sentence of
+//! one article is paired with at most one sentence of the other, best pairs first. A pair is
+//! *shared* when the two sentences have the same words (up to case and punctuation); otherwise it
+//! is *rewritten*, with a similarity, and it is the same pair with the same similarity seen from
+//! either article. So "shared with B" in A's view always has its twin in B's view, a member of a
+//! syndication group is compared with the story's other articles too, and a sentence can be shared
+//! with some articles and rewritten in others.
+//!
+//! **Two kinds of rewrite** (the `basis` of a rewritten pair):
+//! - `wording`: the same sentence edited: word 3-gram Jaccard ≥ [`REWRITE_MIN`] (the similarity).
+//! - `facts`: a sentence of another outlet that reports the same fact in other words: they share
+//!   at least [`MIN_FACT_SHARED`] names, numbers and content words ("two tanks" and "2 tanks"
+//!   are the same), and those carry at least [`FACT_MIN`] of the weight of all the words of the
+//!   two sentences (weighted Jaccard; a word's weight is its rarity among the sentences aligned,
+//!   so "Kursk" in a story about Kursk weighs little and "Yermak" much).
+//!
+//! So `added` means what only this article reports. Site furniture ([`crate::stories::boilerplate`]) is
+//! never aligned and is listed apart. In a syndication group, a copy `dropped` the reference's
+//! sentences (from its first to its last) that it pairs with nothing.
 
 use ahash::AHashMap;
 use serde::Serialize;
-use similar::{capture_diff_slices, Algorithm, DiffOp};
 
+use crate::hash::hash_bytes;
+use crate::normalize::for_each_word;
 use crate::sets::jaccard;
 use crate::stories::article::Article;
-use crate::stories::passage::{Reprint, SENTENCE_MATCH};
+use crate::stories::passage::Reprint;
+use crate::stories::terms::is_content;
 
-/// Least 3-gram Jaccard for a sentence to count as a rewrite of another.
+/// Least 3-gram Jaccard for a sentence to count as a rewording of another.
 pub const REWRITE_MIN: f64 = 0.2;
+/// Least weighted Jaccard of names, numbers and content words for two sentences of different
+/// wording to report the same fact.
+pub const FACT_MIN: f64 = 0.2;
+/// Least number of names, numbers and content words two sentences share to report the same fact.
+pub const MIN_FACT_SHARED: usize = 3;
+/// A fact word in more than this share of the sentences aligned is too common to propose a pair
+/// (it still weighs in the similarity of pairs proposed by rarer words).
+const MAX_FACT_SHARE: f64 = 0.2;
+/// A 3-gram in more sentences than this ("one of the") proposes no pairs: two sentences alike
+/// enough to pair share rarer 3-grams too. Keeps the candidates linear in the sentences.
+const MAX_POSTINGS: usize = 48;
 
 /// A sentence of one article.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -34,33 +59,46 @@ pub struct SentenceRef {
     pub text: String,
 }
 
-/// A sentence found (identically, up to case and punctuation, or nearly) in other articles.
+/// A sentence found with the same words in other articles.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Shared {
     /// The sentence.
     #[serde(flatten)]
     pub at: SentenceRef,
-    /// Record ids of the articles that have it.
+    /// Record ids of the articles that have it, in input order.
     pub with: Vec<String>,
 }
 
-/// A sentence that rewrites a sentence of another article.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Rewritten {
-    /// The new wording (this article's).
-    #[serde(flatten)]
-    pub at: SentenceRef,
-    /// The article with the old wording.
-    pub other: String,
-    /// Index of the old sentence there.
-    pub other_sentence: u32,
-    /// The old wording.
-    pub other_text: String,
-    /// 3-gram Jaccard of the two wordings.
-    pub similarity: f64,
+/// What a rewritten pair has in common.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The same sentence, edited (3-gram Jaccard).
+    Wording,
+    /// The same fact in other words (names, numbers and content words).
+    Facts,
 }
 
-/// A sentence of the shared copy that this article does not carry.
+/// A sentence paired with a differently worded sentence of another article.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rewritten {
+    /// This article's wording.
+    #[serde(flatten)]
+    pub at: SentenceRef,
+    /// The other article.
+    pub other: String,
+    /// Index of its sentence there.
+    pub other_sentence: u32,
+    /// Its wording.
+    pub other_text: String,
+    /// 3-gram Jaccard (basis `wording`) or weighted Jaccard of fact words (basis `facts`),
+    /// the same from both sides.
+    pub similarity: f64,
+    /// What the two have in common.
+    pub basis: Basis,
+}
+
+/// A sentence of the group's reference that this copy does not carry.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Dropped {
     /// The article it was taken from (the reference).
@@ -70,21 +108,39 @@ pub struct Dropped {
     pub at: SentenceRef,
 }
 
-/// One article against the others of its group or story.
+/// One article against the others of its story (or of its syndication group).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct VariantDiff {
     /// Record id.
     pub document: String,
-    /// What it was compared with: the group's reference, or the other articles of the story.
+    /// The articles it was aligned with, in input order.
     pub against: Vec<String>,
-    /// Sentences shared with other articles.
+    /// Sentences with the same words in other articles.
     pub shared: Vec<Shared>,
-    /// Sentences rewritten from another article's wording.
+    /// Pairs of this article's sentences with differently worded sentences of others: one entry
+    /// per (sentence, other article); a sentence may also be in `shared`.
     pub rewritten: Vec<Rewritten>,
-    /// Sentences in no other article.
+    /// Sentences paired with nothing: what only this article reports.
     pub added: Vec<SentenceRef>,
-    /// Sentences of the shared copy it lacks.
+    /// Sentences of the group's reference that this copy pairs with nothing (copies only).
     pub dropped: Vec<Dropped>,
+    /// Site furniture: not article text, never aligned.
+    pub furniture: Vec<SentenceRef>,
+}
+
+impl VariantDiff {
+    /// Counts of sentences: (shared, rewritten and not shared, added).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let shared: ahash::AHashSet<u32> = self.shared.iter().map(|s| s.at.sentence).collect();
+        let mut rewritten: Vec<u32> = self
+            .rewritten
+            .iter()
+            .map(|r| r.at.sentence)
+            .filter(|s| !shared.contains(s))
+            .collect();
+        rewritten.dedup();
+        (shared.len(), rewritten.len(), self.added.len())
+    }
 }
 
 fn sref(a: &Article, i: usize) -> SentenceRef {
@@ -97,74 +153,8 @@ fn sref(a: &Article, i: usize) -> SentenceRef {
     }
 }
 
-/// An inverted index of the 3-grams of the sentences of a few articles (a group or a story), so
-/// that each sentence is compared only with the sentences that share a 3-gram with it.
-pub struct Index<'a> {
-    articles: &'a [Article],
-    postings: AHashMap<u64, Vec<(u32, u32)>>,
-}
-
-impl<'a> Index<'a> {
-    /// Indexes the sentences of `members`.
-    pub fn new(articles: &'a [Article], members: &[u32]) -> Index<'a> {
-        let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
-        for &d in members {
-            for (i, s) in articles[d as usize].sentences.iter().enumerate() {
-                for &g in &s.grams {
-                    postings.entry(g).or_default().push((d, i as u32));
-                }
-            }
-        }
-        Index { articles, postings }
-    }
-
-    /// Sentences of other members with 3-gram Jaccard ≥ [`REWRITE_MIN`] to sentence `i` of `d`:
-    /// (article, sentence, Jaccard), most similar first (ties: input order).
-    pub fn similar(&self, d: u32, i: usize) -> Vec<(u32, u32, f64)> {
-        let s = &self.articles[d as usize].sentences[i];
-        let mut cands: Vec<(u32, u32)> = s
-            .grams
-            .iter()
-            .filter_map(|g| self.postings.get(g))
-            .flatten()
-            .copied()
-            .filter(|c| c.0 != d)
-            .collect();
-        cands.sort_unstable();
-        cands.dedup();
-        let mut out: Vec<(u32, u32, f64)> = cands
-            .into_iter()
-            .map(|(o, k)| {
-                (
-                    o,
-                    k,
-                    jaccard(&s.grams, &self.articles[o as usize].sentences[k as usize].grams),
-                )
-            })
-            .filter(|c| c.2 >= REWRITE_MIN)
-            .collect();
-        out.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
-        out
-    }
-
-    /// Ids of the other members that have sentence `i` of `d` (same words, or 3-gram Jaccard ≥
-    /// [`SENTENCE_MATCH`]), in input order.
-    pub fn holders(&self, d: u32, i: usize) -> Vec<String> {
-        let mut docs: Vec<u32> = self
-            .similar(d, i)
-            .into_iter()
-            .filter(|c| c.2 >= SENTENCE_MATCH)
-            .map(|c| c.0)
-            .collect();
-        docs.sort_unstable();
-        docs.dedup();
-        docs.into_iter()
-            .map(|o| self.articles[o as usize].key.clone())
-            .collect()
-    }
-}
-
-/// The group's reference: the member with the most sentences in reused passages.
+/// The group's reference: the member with the most sentences in reused passages (ties: the
+/// first in input order).
 pub fn reference(group: &[u32], reprints: &[Reprint]) -> u32 {
     assert!(!group.is_empty(), "groups are not empty");
     let mut held: AHashMap<u32, Vec<u32>> = AHashMap::new();
@@ -189,145 +179,288 @@ pub fn reference(group: &[u32], reprints: &[Reprint]) -> u32 {
     best.1
 }
 
-/// Variants of a syndication group.
-pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint]) -> Vec<VariantDiff> {
-    let index = Index::new(articles, group);
-    let r = reference(group, reprints);
-    let ra = &articles[r as usize];
-    // The shared copy: the reference's sentences from the first to the last one in any passage.
-    // A sentence that a copy leaves out splits the passage in two, but it is still part of the
-    // copy that was reprinted.
-    let mut copy = vec![false; ra.sentences.len()];
-    let in_passages: Vec<u32> = reprints
+/// Number words as the digits they stand for, so that "two tanks" and "2 tanks" share "2".
+fn number_word(w: &[u8]) -> Option<&'static [u8]> {
+    const WORDS: &[(&str, &str)] = &[
+        ("one", "1"),
+        ("two", "2"),
+        ("three", "3"),
+        ("four", "4"),
+        ("five", "5"),
+        ("six", "6"),
+        ("seven", "7"),
+        ("eight", "8"),
+        ("nine", "9"),
+        ("ten", "10"),
+        ("eleven", "11"),
+        ("twelve", "12"),
+        ("thirteen", "13"),
+        ("fifteen", "15"),
+        ("twenty", "20"),
+        ("thirty", "30"),
+        ("forty", "40"),
+        ("fifty", "50"),
+        ("hundred", "100"),
+        ("thousand", "1000"),
+        ("million", "1000000"),
+        ("billion", "1000000000"),
+    ];
+    WORDS.iter().find(|(k, _)| k.as_bytes() == w).map(|(_, v)| v.as_bytes())
+}
+
+/// A content word without the endings that vary between two reports of one fact: British and
+/// American spelling ("armoured", "armored"), plurals and simple tenses ("tanks", "destroyed").
+fn stem(w: &[u8]) -> Vec<u8> {
+    let mut s: Vec<u8> = Vec::with_capacity(w.len());
+    let mut k = 0;
+    while k < w.len() {
+        if w[k..].starts_with(b"our") && k > 0 {
+            s.extend_from_slice(b"or");
+            k += 3;
+        } else {
+            s.push(w[k]);
+            k += 1;
+        }
+    }
+    for (suffix, by) in [(&b"ies"[..], &b"y"[..]), (b"ing", b""), (b"ed", b""), (b"s", b"")] {
+        if s.len() >= suffix.len() + 4 && s.ends_with(suffix) && !s.ends_with(b"ss") {
+            s.truncate(s.len() - suffix.len());
+            s.extend_from_slice(by);
+            break;
+        }
+    }
+    s
+}
+
+/// The fact words of a sentence: content words (stemmed) and numbers, hashed, sorted,
+/// deduplicated.
+fn fact_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
+    let mut out = Vec::new();
+    for_each_word(text, scratch, |w| {
+        if let Some(n) = number_word(w) {
+            out.push(hash_bytes(n, 7));
+        } else if w.iter().all(u8::is_ascii_digit) {
+            out.push(hash_bytes(w, 7));
+        } else if is_content(w) {
+            out.push(hash_bytes(&stem(w), 7));
+        }
+    });
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// One aligned pair: sentence `i` of article `a` and sentence `j` of article `b` (a < b in the
+/// member order), with the similarity (1 when shared) and the basis of a rewrite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Link {
+    a: u32,
+    i: u32,
+    b: u32,
+    j: u32,
+    shared: bool,
+    similarity: f64,
+    basis: Basis,
+}
+
+/// Aligns the articles `members` (indices into `articles`) pairwise; returns the links.
+fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
+    // The sentences aligned (furniture aside), by position in `members`.
+    let mut nodes: Vec<(u32, u32)> = Vec::new();
+    for (p, &d) in members.iter().enumerate() {
+        for (i, s) in articles[d as usize].sentences.iter().enumerate() {
+            if !s.furniture {
+                nodes.push((p as u32, i as u32));
+            }
+        }
+    }
+    let sentence = |n: (u32, u32)| &articles[members[n.0 as usize] as usize].sentences[n.1 as usize];
+    let mut scratch = Vec::new();
+    let facts: Vec<Vec<u64>> = nodes
         .iter()
-        .flat_map(|x| x.passages.iter())
-        .flat_map(|p| {
-            let mut v = Vec::new();
-            if p.a == r {
-                v.extend(&p.sentences_a);
-            }
-            if p.b == r {
-                v.extend(&p.sentences_b);
-            }
-            v
+        .map(|&n| {
+            let a = &articles[members[n.0 as usize] as usize];
+            fact_words(sentence(n).text(&a.text), &mut scratch)
         })
         .collect();
-    if let (Some(&lo), Some(&hi)) = (in_passages.iter().min(), in_passages.iter().max()) {
-        copy[lo as usize..=hi as usize].iter_mut().for_each(|c| *c = true);
+    let mut df: AHashMap<u64, u32> = AHashMap::new();
+    for f in &facts {
+        for &w in f {
+            *df.entry(w).or_default() += 1;
+        }
     }
-    group
+    let total = nodes.len().max(1) as f64;
+    let weight = |w: &u64| (1.0 + total / df[w] as f64).ln();
+    let max_df = ((total * MAX_FACT_SHARE) as u32).max(2);
+    // Candidates: sentences that share a 3-gram or a fact word that is not too common.
+    let mut postings: AHashMap<(bool, u64), Vec<u32>> = AHashMap::new();
+    for (k, &n) in nodes.iter().enumerate() {
+        for &g in sentence(n).grams.iter() {
+            postings.entry((false, u64::from(g))).or_default().push(k as u32);
+        }
+        for &w in facts[k].iter().filter(|w| df[w] <= max_df) {
+            postings.entry((true, w)).or_default().push(k as u32);
+        }
+    }
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    for list in postings.values().filter(|l| l.len() <= MAX_POSTINGS) {
+        for (x, &p) in list.iter().enumerate() {
+            for &q in &list[x + 1..] {
+                if nodes[p as usize].0 != nodes[q as usize].0 {
+                    candidates.push((p.min(q), p.max(q)));
+                }
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut links: Vec<Link> = candidates
+        .into_iter()
+        .filter_map(|(p, q)| {
+            let (np, nq) = (nodes[p as usize], nodes[q as usize]);
+            let (sp, sq) = (sentence(np), sentence(nq));
+            let (shared, similarity, basis) = if sp.key == sq.key {
+                (true, 1.0, Basis::Wording)
+            } else {
+                let jac = jaccard(&sp.grams, &sq.grams);
+                if jac >= REWRITE_MIN {
+                    (false, jac, Basis::Wording)
+                } else {
+                    let (fp, fq) = (&facts[p as usize], &facts[q as usize]);
+                    let common: Vec<u64> = fp.iter().filter(|w| fq.binary_search(w).is_ok()).copied().collect();
+                    if common.len() < MIN_FACT_SHARED {
+                        return None;
+                    }
+                    let inter: f64 = common.iter().map(weight).sum();
+                    let union: f64 = fp.iter().chain(fq.iter()).map(weight).sum::<f64>() - inter;
+                    let sim = inter / union.max(1e-9);
+                    if sim < FACT_MIN {
+                        return None;
+                    }
+                    (false, sim, Basis::Facts)
+                }
+            };
+            let similarity = if shared { 1.0 } else { (similarity * 1e4).round() / 1e4 };
+            Some(Link {
+                a: np.0,
+                i: np.1,
+                b: nq.0,
+                j: nq.1,
+                shared,
+                similarity,
+                basis,
+            })
+        })
+        .collect();
+    // One partner per sentence per article pair, best first: shared, then by similarity (a
+    // rewording before a fact at equal similarity), ties by position.
+    links.sort_by(|x, y| {
+        (x.a, x.b)
+            .cmp(&(y.a, y.b))
+            .then(y.shared.cmp(&x.shared))
+            .then(y.similarity.total_cmp(&x.similarity))
+            .then((x.basis == Basis::Facts).cmp(&(y.basis == Basis::Facts)))
+            .then((x.i, x.j).cmp(&(y.i, y.j)))
+    });
+    // A sentence has one partner in each other article: keyed by (its article, the other, it).
+    let mut used: ahash::AHashSet<u64> = ahash::AHashSet::new();
+    let side = |x: u32, y: u32, s: u32| (x as u64) << 48 | (y as u64) << 32 | s as u64;
+    links.retain(|l| {
+        let (ka, kb) = (side(l.a, l.b, l.i), side(l.b, l.a, l.j));
+        if used.contains(&ka) || used.contains(&kb) {
+            return false;
+        }
+        used.insert(ka);
+        used.insert(kb);
+        true
+    });
+    links
+}
+
+/// Variants of `members` (indices into `articles`, in input order), all aligned with each other:
+/// one per member, in the same order. `groups` are the syndication groups among them with their
+/// references: a copy's `dropped` sentences are the reference's sentences it pairs with nothing.
+///
+/// Members are compared pairwise (the caller keeps them few: see [`crate::stories`]).
+pub fn variants(articles: &[Article], members: &[u32], groups: &[(Vec<u32>, u32)]) -> Vec<VariantDiff> {
+    assert!(
+        members.len() < 1 << 15,
+        "variants are computed for a few articles at a time"
+    );
+    let links = align(articles, members);
+    let key = |p: u32| articles[members[p as usize] as usize].key.clone();
+    // Per member: per sentence, the links seen from it as (other position, other sentence, link).
+    let mut seen: Vec<Vec<(u32, u32, u32, usize)>> = vec![Vec::new(); members.len()];
+    for (n, l) in links.iter().enumerate() {
+        seen[l.a as usize].push((l.i, l.b, l.j, n));
+        seen[l.b as usize].push((l.j, l.a, l.i, n));
+    }
+    let position: AHashMap<u32, u32> = members.iter().enumerate().map(|(p, &d)| (d, p as u32)).collect();
+    let reference_of: AHashMap<u32, u32> = groups
         .iter()
-        .map(|&d| {
+        .flat_map(|(g, r)| g.iter().map(move |&m| (m, *r)))
+        .collect();
+    members
+        .iter()
+        .enumerate()
+        .map(|(p, &d)| {
             let da = &articles[d as usize];
+            let mut mine = std::mem::take(&mut seen[p]);
+            mine.sort_unstable();
             let mut v = VariantDiff {
                 document: da.key.clone(),
-                against: if d == r { Vec::new() } else { vec![ra.key.clone()] },
+                against: (0..members.len() as u32)
+                    .filter(|&o| o as usize != p)
+                    .map(key)
+                    .collect(),
                 shared: Vec::new(),
                 rewritten: Vec::new(),
                 added: Vec::new(),
                 dropped: Vec::new(),
+                furniture: Vec::new(),
             };
-            if d == r {
-                for i in 0..da.sentences.len() {
-                    let with = index.holders(d, i);
-                    if with.is_empty() {
-                        v.added.push(sref(da, i));
-                    } else {
-                        v.shared.push(Shared { at: sref(da, i), with });
-                    }
+            let mut k = 0;
+            for (i, s) in da.sentences.iter().enumerate() {
+                if s.furniture {
+                    v.furniture.push(sref(da, i));
+                    continue;
                 }
-                return v;
-            }
-            // A reference sentence is dropped only if the variant does not carry most of its
-            // 3-grams anywhere (it may have the words in a sentence cut differently).
-            let carried: ahash::AHashSet<u64> = da.sentences.iter().flat_map(|s| s.grams.iter().copied()).collect();
-            let lacks = |o: usize| {
-                let g = &ra.sentences[o].grams;
-                (g.iter().filter(|x| carried.contains(x)).count() as f64) < 0.5 * g.len() as f64
-            };
-            let old: Vec<u64> = ra.sentences.iter().map(|s| s.key).collect();
-            let new: Vec<u64> = da.sentences.iter().map(|s| s.key).collect();
-            // Likewise a sentence of the variant is shared with the reference when most of its
-            // 3-grams are in the reference, however the two cut their sentences.
-            let in_reference: ahash::AHashSet<u64> =
-                ra.sentences.iter().flat_map(|s| s.grams.iter().copied()).collect();
-            let add_or_share = |v: &mut VariantDiff, i: usize| {
-                let mut with = index.holders(d, i);
-                let g = &da.sentences[i].grams;
-                let carried = g.iter().filter(|x| in_reference.contains(x)).count() as f64 >= 0.5 * g.len() as f64;
-                if carried && !with.contains(&ra.key) {
-                    with.insert(0, ra.key.clone());
+                let from = k;
+                while k < mine.len() && mine[k].0 == i as u32 {
+                    k += 1;
                 }
-                if with.is_empty() {
+                let here = &mine[from..k];
+                if here.is_empty() {
                     v.added.push(sref(da, i));
-                } else {
+                    continue;
+                }
+                let with: Vec<String> = here.iter().filter(|x| links[x.3].shared).map(|x| key(x.1)).collect();
+                if !with.is_empty() {
                     v.shared.push(Shared { at: sref(da, i), with });
                 }
-            };
-            for op in capture_diff_slices(Algorithm::Patience, &old, &new) {
-                match op {
-                    DiffOp::Equal {
-                        old_index,
-                        new_index,
-                        len,
-                    } => {
-                        for k in 0..len {
-                            let mut with = index.holders(d, new_index + k);
-                            if !with.contains(&ra.key) {
-                                with.insert(0, ra.key.clone());
-                            }
-                            v.shared.push(Shared {
-                                at: sref(da, new_index + k),
-                                with,
-                            });
-                            let _ = old_index;
-                        }
-                    }
-                    DiffOp::Insert { new_index, new_len, .. } => {
-                        (new_index..new_index + new_len).for_each(|i| add_or_share(&mut v, i));
-                    }
-                    DiffOp::Delete { old_index, old_len, .. } => {
-                        for i in (old_index..old_index + old_len).filter(|&i| copy[i] && lacks(i)) {
-                            v.dropped.push(Dropped {
-                                document: ra.key.clone(),
-                                at: sref(ra, i),
-                            });
-                        }
-                    }
-                    DiffOp::Replace {
-                        old_index,
-                        old_len,
-                        new_index,
-                        new_len,
-                    } => {
-                        let mut used = vec![false; old_len];
-                        for i in new_index..new_index + new_len {
-                            let best = (old_index..old_index + old_len)
-                                .filter(|&o| !used[o - old_index])
-                                .map(|o| (o, jaccard(&da.sentences[i].grams, &ra.sentences[o].grams)))
-                                .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
-                            match best {
-                                Some((o, sim)) if sim >= REWRITE_MIN => {
-                                    used[o - old_index] = true;
-                                    v.rewritten.push(Rewritten {
-                                        at: sref(da, i),
-                                        other: ra.key.clone(),
-                                        other_sentence: o as u32,
-                                        other_text: ra.sentences[o].text(&ra.text).to_string(),
-                                        similarity: (sim * 1e4).round() / 1e4,
-                                    });
-                                }
-                                _ => add_or_share(&mut v, i),
-                            }
-                        }
-                        for o in old_index..old_index + old_len {
-                            if !used[o - old_index] && copy[o] && lacks(o) {
-                                v.dropped.push(Dropped {
-                                    document: ra.key.clone(),
-                                    at: sref(ra, o),
-                                });
-                            }
-                        }
+                for &(_, o, j, n) in here.iter().filter(|x| !links[x.3].shared) {
+                    let oa = &articles[members[o as usize] as usize];
+                    v.rewritten.push(Rewritten {
+                        at: sref(da, i),
+                        other: oa.key.clone(),
+                        other_sentence: j,
+                        other_text: oa.sentences[j as usize].text(&oa.text).to_string(),
+                        similarity: links[n].similarity,
+                        basis: links[n].basis,
+                    });
+                }
+            }
+            // A copy drops the reference's sentences that it pairs with nothing.
+            if let Some(&r) = reference_of.get(&d).filter(|&&r| r != d) {
+                let rp = position[&r];
+                let ra = &articles[r as usize];
+                let carried: ahash::AHashSet<u32> = mine.iter().filter(|x| x.1 == rp).map(|x| x.2).collect();
+                for (j, s) in ra.sentences.iter().enumerate() {
+                    if !s.furniture && !carried.contains(&(j as u32)) {
+                        v.dropped.push(Dropped {
+                            document: ra.key.clone(),
+                            at: sref(ra, j),
+                        });
                     }
                 }
             }
@@ -336,46 +469,74 @@ pub fn group_variants(articles: &[Article], group: &[u32], reprints: &[Reprint])
         .collect()
 }
 
-/// Variant of an article of a story outside any group, against the story's other articles
-/// (`index` holds the story's sentences).
-pub fn story_variant(index: &Index<'_>, d: u32, story: &[u32]) -> VariantDiff {
-    let articles = index.articles;
-    let da = &articles[d as usize];
-    let mut v = VariantDiff {
-        document: da.key.clone(),
-        against: story
-            .iter()
-            .filter(|&&o| o != d)
-            .map(|&o| articles[o as usize].key.clone())
-            .collect(),
-        shared: Vec::new(),
-        rewritten: Vec::new(),
-        added: Vec::new(),
-        dropped: Vec::new(),
-    };
-    for (i, s) in da.sentences.iter().enumerate() {
-        let similar = index.similar(d, i);
-        let mut with: Vec<u32> = similar.iter().filter(|c| c.2 >= SENTENCE_MATCH).map(|c| c.0).collect();
-        if !with.is_empty() {
-            with.sort_unstable();
-            with.dedup();
-            let with = with.into_iter().map(|o| articles[o as usize].key.clone()).collect();
-            v.shared.push(Shared { at: sref(da, i), with });
-            continue;
-        }
-        match similar.first() {
-            Some(&(o, k, sim)) if s.num_words >= 4 => {
-                let oa = &articles[o as usize];
-                v.rewritten.push(Rewritten {
-                    at: sref(da, i),
-                    other: oa.key.clone(),
-                    other_sentence: k,
-                    other_text: oa.sentences[k as usize].text(&oa.text).to_string(),
-                    similarity: (sim * 1e4).round() / 1e4,
-                });
-            }
-            _ => v.added.push(sref(da, i)),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stories::article::seeds;
+
+    fn art(key: &str, text: &str) -> Article {
+        Article {
+            key: key.into(),
+            title: None,
+            date: None,
+            source: None,
+            text: text.into(),
+            sentences: crate::stories::sentence::analyze(text, 1),
         }
     }
-    v
+
+    #[test]
+    fn every_pair_is_seen_alike_from_both_sides() {
+        let arts = seeds(42);
+        let members: Vec<u32> = (0..5).collect();
+        let v = variants(&arts, &members, &[(vec![0, 1], 0)]);
+        let pairs = |x: &VariantDiff, y: &VariantDiff| x.shared.iter().filter(|s| s.with.contains(&y.document)).count();
+        for (a, va) in v.iter().enumerate() {
+            for vb in &v {
+                assert_eq!(
+                    pairs(va, vb),
+                    pairs(vb, va),
+                    "{} and {} share unlike",
+                    va.document,
+                    vb.document
+                );
+            }
+            for r in &va.rewritten {
+                let b = v.iter().position(|x| x.document == r.other).unwrap();
+                assert!(
+                    v[b].rewritten.iter().any(|t| t.other == va.document
+                        && t.at.sentence == r.other_sentence
+                        && t.other_sentence == r.at.sentence
+                        && t.similarity == r.similarity
+                        && t.basis == r.basis),
+                    "{} s{} rewritten from {} s{}, but not the other way ({a})",
+                    va.document,
+                    r.at.sentence,
+                    r.other,
+                    r.other_sentence
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn same_fact_in_other_words() {
+        let a = art("a", "The ministry said the assault group had two tanks, a mine clearing vehicle and twelve armoured vehicles.\nMarkets were calm.");
+        let b = art("b", "Russia's defence ministry said the assault detachment consisted of 2 tanks, one counter-obstacle vehicle and 12 armoured fighting vehicles.\nThe weather was cold.");
+        let v = variants(&[a, b], &[0, 1], &[]);
+        assert_eq!(v[0].rewritten.len(), 1, "{v:?}");
+        assert_eq!(v[0].rewritten[0].basis, Basis::Facts);
+        assert_eq!(v[0].added.len(), 1);
+        assert_eq!(v[1].rewritten[0].similarity, v[0].rewritten[0].similarity);
+    }
+
+    #[test]
+    fn copies_drop_the_start_and_the_end() {
+        let r = art("r", "Dateline sentence that opens the wire story here.\nThe cargo ship ran aground off the coast early on Tuesday.\nRescue boats reached the crew within the hour, officials said.\nThe closing line of the wire story that the copy lacks.");
+        let c = art("c", "The cargo ship ran aground off the coast early on Tuesday.\nRescue boats reached the crew within the hour, officials said.");
+        let v = variants(&[r, c], &[0, 1], &[(vec![0, 1], 0)]);
+        let dropped: Vec<u32> = v[1].dropped.iter().map(|d| d.at.sentence).collect();
+        assert_eq!(dropped, [0, 3]);
+        assert!(v[0].dropped.is_empty(), "the reference drops nothing");
+    }
 }

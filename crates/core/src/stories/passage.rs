@@ -8,15 +8,24 @@
 //! lie close together, in order or lightly shuffled, in the other.
 //!
 //! A run is reprinted copy when, after furniture is masked ([`crate::stories::boilerplate`]), it has
-//! (1) two or more matched sentences and at least 20 words, (2) at least 10 words outside
-//! quotation marks in both articles — quoted statements are shared by reporters who never saw
-//! each other's copy, so a sentence counts as quotation if it is quoted, or if the same words
-//! are quoted elsewhere in its article (an embedded post next to its quoted version) — and
-//! (3) it is on topic in both articles: at least 8 % of its content words recur in the rest of
-//! the article (or it is most of the article). Furniture that recurs in too few pages to be
-//! caught by its frequency (a transcript notice on two pages) shares no words with the story.
-//! On the hand-labelled giveme5w1h dev pairs these rules give 17 of 18 reprints and no quote or
-//! furniture pair (see results/).
+//! (1) two or more distinct matched sentences on each side and at least 20 words; (2) at least
+//! 10 of the reporter's own words in common: words outside quotation marks, counted per matched
+//! sentence as the fewer of its two versions, and none at all for a sentence that is quotation —
+//! quoted itself (most of its words in quotation marks, or set off as a block below "… said:",
+//! or an embedded post), or its words quoted elsewhere in its article (an embedded post beside
+//! its quoted version). Quoted statements are shared by reporters who never saw each other's
+//! copy, however long they are: a run of 300 quoted words with "he said" between them has four
+//! words of its own. (3) It is on topic in both
+//! articles: at least 8 % of its content words recur in the rest of the article (or it is most
+//! of the article). (4) Stock text — a sentence found in articles on three unrelated topics —
+//! is evidence only between articles on one topic (TF-IDF cosine ≥ 0.2). Furniture that recurs
+//! in too few pages to be caught by its frequency (a transcript notice on two pages) shares no
+//! words with the story.
+//! On the hand-labelled giveme5w1h dev pairs these rules give all 18 reprints and no quote or
+//! furniture pair, with a margin: no quote pair has more than 5 words of its own in a run (the
+//! bar is 10; the fewest of a reprint is 12), and every furniture pair is stopped by two rules
+//! (the furniture lines and rule 4), so that one line a rule misses does not make a reprint
+//! (results/2026-12-06-stories-report.md).
 
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
@@ -25,7 +34,9 @@ use serde::Serialize;
 use crate::dedup::cluster::UnionFind;
 use crate::sets::{containment, intersection_len, overlap};
 use crate::stories::article::Article;
-use crate::stories::sentence::Sentence;
+use crate::stories::boilerplate::SAME_TOPIC_COSINE;
+use crate::stories::sentence::{content_words, Sentence};
+use crate::stories::story::{cosine, Vector};
 
 /// Hashes per sentence in the candidate index.
 const SKETCH: usize = 6;
@@ -38,6 +49,8 @@ pub const SENTENCE_MATCH: f64 = 0.5;
 const MIN_RUN_WORDS: u32 = 20;
 const MIN_UNQUOTED_WORDS: u32 = 10;
 const MIN_ON_TOPIC: f64 = 0.08;
+/// Heaviest terms of an article that two articles must share for stock text to be compared.
+const TOP_TERMS: usize = 20;
 
 /// One shared passage between two articles.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -56,6 +69,8 @@ pub struct Passage {
     pub span_b: (usize, usize),
     /// Words of the passage in `a`.
     pub words: u32,
+    /// The matched sentences (in `a`, in `b`), in the order of `a`.
+    pub pairs: Vec<(u32, u32)>,
 }
 
 /// Two articles that share reprinted copy.
@@ -77,8 +92,13 @@ type PairMatches = (u32, u32, Vec<(u32, u32)>);
 /// Each candidate pair is compared once, under the smallest sketch hash the two sentences share
 /// (among those not skipped as stock phrases), so no list of candidates is ever built or
 /// deduplicated: a sentence reprinted in many articles would otherwise repeat every pair six times.
-pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u32, u32, u32, u32, f32)> {
-    let mut postings: Vec<(u64, u32, u32)> = articles
+/// `keep(a, i, b, j)` may turn a candidate away before it is compared.
+pub fn sentence_matches(
+    articles: &[Article],
+    furniture: &[Vec<bool>],
+    keep: &(dyn Fn(u32, u32, u32, u32) -> bool + Sync),
+) -> Vec<(u32, u32, u32, u32, f32)> {
+    let mut postings: Vec<(u32, u32, u32)> = articles
         .par_iter()
         .enumerate()
         .flat_map_iter(|(d, a)| {
@@ -96,7 +116,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
         .collect();
     postings.par_sort_unstable();
     let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut stock: AHashSet<u64> = AHashSet::new();
+    let mut stock: AHashSet<u32> = AHashSet::new();
     let mut i = 0;
     while i < postings.len() {
         let mut j = i + 1;
@@ -112,7 +132,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
     }
     let sentence = |d: u32, i: u32| &articles[d as usize].sentences[i as usize];
     // The smallest sketch hash two sentences share, stock phrases aside.
-    let first_shared = |x: &[u64], y: &[u64]| -> Option<u64> {
+    let first_shared = |x: &[u32], y: &[u32]| -> Option<u32> {
         let (x, y) = (&x[..x.len().min(SKETCH)], &y[..y.len().min(SKETCH)]);
         let (mut p, mut q) = (0, 0);
         while p < x.len() && q < y.len() {
@@ -136,7 +156,7 @@ pub fn sentence_matches(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<(u
                         continue;
                     }
                     let (sa, sb) = (sentence(a, i), sentence(b, j));
-                    if first_shared(&sa.grams, &sb.grams) != Some(g) {
+                    if first_shared(&sa.grams, &sb.grams) != Some(g) || !keep(a, i, b, j) {
                         continue;
                     }
                     let inter = intersection_len(&sa.grams, &sb.grams);
@@ -193,9 +213,18 @@ fn is_quote(a: &Article, i: usize) -> bool {
         .any(|(k, o)| k != i && o.quoted >= 0.5 && containment(&s.grams, &o.grams) >= 0.6)
 }
 
+/// The content words of each sentence of an article ([`content_words`]).
+fn article_words(a: &Article) -> Vec<Vec<u64>> {
+    let mut scratch = Vec::new();
+    a.sentences
+        .iter()
+        .map(|s| content_words(s.text(&a.text), &mut scratch))
+        .collect()
+}
+
 /// How often each content word occurs in an article, sorted by word.
-fn word_counts(a: &Article) -> Vec<(u64, u32)> {
-    let mut words: Vec<u64> = a.sentences.iter().flat_map(|s| s.content.iter().copied()).collect();
+fn word_counts(words: &[Vec<u64>]) -> Vec<(u64, u32)> {
+    let mut words: Vec<u64> = words.iter().flatten().copied().collect();
     words.sort_unstable();
     let mut out: Vec<(u64, u32)> = Vec::new();
     for w in words {
@@ -208,10 +237,10 @@ fn word_counts(a: &Article) -> Vec<(u64, u32)> {
 }
 
 /// Share of the passage's content words that recur in the rest of the article (1 when the
-/// passage is most of a real article). `counts` is the article's [`word_counts`]: a word recurs
-/// outside the passage when the article holds more of it than the passage does, which costs the
-/// passage's length rather than the article's.
-fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
+/// passage is most of a real article). `words` are the article's [`article_words`], `counts`
+/// its [`word_counts`]: a word recurs outside the passage when the article holds more of it than
+/// the passage does, which costs the passage's length rather than the article's.
+fn on_topic(a: &Article, words: &[Vec<u64>], counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     let total: u32 = a.sentences.iter().map(|s| s.num_words).sum();
     let inside: u32 = idx.iter().map(|&i| a.sentences[i as usize].num_words).sum();
     if total >= 60 && inside as f64 >= 0.6 * total as f64 {
@@ -220,20 +249,20 @@ fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     let mut idx = idx.to_vec();
     idx.sort_unstable();
     idx.dedup();
-    let mut words: AHashMap<u64, u32> = AHashMap::new();
+    let mut inside: AHashMap<u64, u32> = AHashMap::new();
     for &i in &idx {
-        for &w in &a.sentences[i as usize].content {
-            *words.entry(w).or_default() += 1;
+        for &w in &words[i as usize] {
+            *inside.entry(w).or_default() += 1;
         }
     }
-    if words.is_empty() {
+    if inside.is_empty() {
         return 0.0;
     }
-    let recurring = words
+    let recurring = inside
         .iter()
         .filter(|&(w, &n)| counts.binary_search_by_key(w, |c| c.0).is_ok_and(|k| counts[k].1 > n))
         .count();
-    recurring as f64 / words.len() as f64
+    recurring as f64 / inside.len() as f64
 }
 
 fn span(sentences: &[Sentence], idx: &[u32]) -> (usize, usize) {
@@ -242,11 +271,35 @@ fn span(sentences: &[Sentence], idx: &[u32]) -> (usize, usize) {
     (start, end)
 }
 
+/// Words of sentence `i` of `a` outside quotation marks.
+fn own_words(a: &Article, i: usize) -> u32 {
+    let s = &a.sentences[i];
+    (s.num_words as f32 * (1.0 - s.quoted)).round() as u32
+}
+
 /// The article pairs that share reprinted copy, with the passages, sorted by (a, b).
-pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
-    let mut matches = sentence_matches(articles, furniture);
-    matches.sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
-    // Group by article pair.
+/// `furniture` and `stock` are [`crate::stories::boilerplate::mark`]'s tables, `vecs` the articles'
+/// TF-IDF vectors.
+pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool>], vecs: &[Vector]) -> Vec<Reprint> {
+    // Stock text is evidence only between articles on one topic: a quick test first (the two
+    // share one of their heaviest terms), the cosine later for the pairs with two matches.
+    let tops: Vec<Vec<u64>> = vecs
+        .par_iter()
+        .map(|v| {
+            let mut top = v.clone();
+            top.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let mut t: Vec<u64> = top.iter().take(TOP_TERMS).map(|x| x.0).collect();
+            t.sort_unstable();
+            t
+        })
+        .collect();
+    let keep = |a: u32, i: u32, b: u32, j: u32| {
+        !(stock[a as usize][i as usize] || stock[b as usize][j as usize])
+            || intersection_len(&tops[a as usize], &tops[b as usize]) > 0
+    };
+    let mut matches = sentence_matches(articles, furniture, &keep);
+    matches.par_sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
+    // Group by article pair; a pair needs two matches to hold a run.
     let mut groups: Vec<PairMatches> = Vec::new();
     for (a, i, b, j, _) in matches {
         match groups.last_mut() {
@@ -255,17 +308,42 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
         }
     }
     groups.retain(|g| g.2.len() >= 2);
+    // Stock text is evidence only between articles on one topic (one cosine per article pair).
+    groups.par_iter_mut().for_each(|(a, b, m)| {
+        let is_stock = |&(i, j): &(u32, u32)| stock[*a as usize][i as usize] || stock[*b as usize][j as usize];
+        if m.iter().any(is_stock) && cosine(&vecs[*a as usize], &vecs[*b as usize]) < SAME_TOPIC_COSINE {
+            m.retain(|x| !is_stock(x));
+        }
+    });
+    groups.retain(|g| g.2.len() >= 2);
+    // The matched sentences that are quotation.
+    let quoted: AHashSet<(u32, u32)> = {
+        let mut sentences: Vec<(u32, u32)> = groups
+            .iter()
+            .flat_map(|(a, b, m)| m.iter().flat_map(move |&(i, j)| [(*a, i), (*b, j)]))
+            .collect();
+        sentences.par_sort_unstable();
+        sentences.dedup();
+        let is_q: Vec<bool> = sentences
+            .par_iter()
+            .map(|&(d, i)| is_quote(&articles[d as usize], i as usize))
+            .collect();
+        sentences.into_iter().zip(is_q).filter(|x| x.1).map(|x| x.0).collect()
+    };
     let mut involved: Vec<u32> = groups.iter().flat_map(|g| [g.0, g.1]).collect();
     involved.sort_unstable();
     involved.dedup();
-    let mut counts: Vec<Vec<(u64, u32)>> = vec![Vec::new(); articles.len()];
-    let computed: Vec<Vec<(u64, u32)>> = involved
+    // Content words and their counts, for the articles that may hold a passage.
+    type Words = (Vec<Vec<u64>>, Vec<(u64, u32)>);
+    let computed: Vec<Words> = involved
         .par_iter()
-        .map(|&d| word_counts(&articles[d as usize]))
+        .map(|&d| {
+            let w = article_words(&articles[d as usize]);
+            let c = word_counts(&w);
+            (w, c)
+        })
         .collect();
-    for (&d, c) in involved.iter().zip(computed) {
-        counts[d as usize] = c;
-    }
+    let words_of: AHashMap<u32, &Words> = involved.iter().copied().zip(computed.iter()).collect();
     groups
         .into_par_iter()
         .filter_map(|(a, b, mut m)| {
@@ -273,26 +351,29 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
             let (da, db) = (&articles[a as usize], &articles[b as usize]);
             let passages: Vec<Passage> = runs(&m)
                 .into_iter()
-                .filter(|run| run.len() >= 2)
                 .filter_map(|run| {
-                    let unquoted: u32 = run
-                        .iter()
-                        .filter(|&&(i, j)| !is_quote(da, i as usize) && !is_quote(db, j as usize))
-                        .map(|&(i, _)| da.sentences[i as usize].num_words)
-                        .sum();
-                    let words: u32 = run.iter().map(|&(i, _)| da.sentences[i as usize].num_words).sum();
-                    if unquoted < MIN_UNQUOTED_WORDS || words < MIN_RUN_WORDS {
-                        return None;
-                    }
                     let ia: Vec<u32> = run.iter().map(|p| p.0).collect();
                     let mut ib: Vec<u32> = run.iter().map(|p| p.1).collect();
-                    if on_topic(da, &counts[a as usize], &ia) < MIN_ON_TOPIC
-                        || on_topic(db, &counts[b as usize], &ib) < MIN_ON_TOPIC
+                    ib.sort_unstable();
+                    ib.dedup();
+                    if ia.len() < 2 || ib.len() < 2 {
+                        return None;
+                    }
+                    let own: u32 = run
+                        .iter()
+                        .filter(|&&(i, j)| !quoted.contains(&(a, i)) && !quoted.contains(&(b, j)))
+                        .map(|&(i, j)| own_words(da, i as usize).min(own_words(db, j as usize)))
+                        .sum();
+                    let words: u32 = run.iter().map(|&(i, _)| da.sentences[i as usize].num_words).sum();
+                    if own < MIN_UNQUOTED_WORDS || words < MIN_RUN_WORDS {
+                        return None;
+                    }
+                    let (wa, wb) = (words_of[&a], words_of[&b]);
+                    if on_topic(da, &wa.0, &wa.1, &ia) < MIN_ON_TOPIC || on_topic(db, &wb.0, &wb.1, &ib) < MIN_ON_TOPIC
                     {
                         return None;
                     }
                     let (span_a, span_b) = (span(&da.sentences, &ia), span(&db.sentences, &ib));
-                    ib.dedup();
                     Some(Passage {
                         a,
                         b,
@@ -301,12 +382,109 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>]) -> Vec<Reprint> {
                         span_a,
                         span_b,
                         words,
+                        pairs: run,
                     })
                 })
                 .collect();
             (!passages.is_empty()).then_some(Reprint { a, b, passages })
         })
         .collect()
+}
+
+/// A passage reprinted in several articles of a group: where it is in each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared {
+    /// Per article, in input order: (article, its first sentence, its last sentence).
+    pub sides: Vec<(u32, u32, u32)>,
+}
+
+/// The passages of one syndication group, from its `reprints` (pairs of its members), merged so
+/// that they never overlap within an article: matched sentences join into families (a sentence
+/// with its matches in every member, transitively), and consecutive families held by the same
+/// articles, consecutive in each, form one passage. So a passage that three articles share is one
+/// passage listing the three, and it holds only sentences present in every article it lists.
+/// Sorted by (first article, first sentence).
+pub fn merge(reprints: &[Reprint]) -> Vec<Shared> {
+    let mut index: AHashMap<(u32, u32), u32> = AHashMap::new();
+    let mut nodes: Vec<(u32, u32)> = Vec::new();
+    let mut id = |n: (u32, u32), nodes: &mut Vec<(u32, u32)>| -> u32 {
+        *index.entry(n).or_insert_with(|| {
+            nodes.push(n);
+            nodes.len() as u32 - 1
+        })
+    };
+    let mut edges = Vec::new();
+    for p in reprints.iter().flat_map(|r| r.passages.iter()) {
+        for &(i, j) in &p.pairs {
+            let (x, y) = (id((p.a, i), &mut nodes), id((p.b, j), &mut nodes));
+            edges.push((x, y));
+        }
+    }
+    let mut uf = UnionFind::new(nodes.len());
+    for (x, y) in edges {
+        uf.union(x, y);
+    }
+    let mut by_root: AHashMap<u32, Vec<(u32, u32)>> = AHashMap::new();
+    for (k, &n) in nodes.iter().enumerate() {
+        by_root.entry(uf.find(k as u32)).or_default().push(n);
+    }
+    // Families: per article its run of consecutive sentences (the first run, if a family holds
+    // sentences of one article that are not consecutive); at least two articles.
+    let mut families: Vec<Vec<(u32, u32, u32)>> = by_root
+        .into_values()
+        .filter_map(|mut members| {
+            members.sort_unstable();
+            let mut sides: Vec<(u32, u32, u32)> = Vec::new();
+            let mut closed = false;
+            for (d, i) in members {
+                match sides.last_mut() {
+                    Some(last) if last.0 == d => {
+                        if !closed && last.2 + 1 == i {
+                            last.2 = i;
+                        } else {
+                            closed = true;
+                        }
+                    }
+                    _ => {
+                        sides.push((d, i, i));
+                        closed = false;
+                    }
+                }
+            }
+            (sides.len() >= 2).then_some(sides)
+        })
+        .collect();
+    families.sort_unstable();
+    let start: AHashMap<(u32, u32), usize> = families
+        .iter()
+        .enumerate()
+        .map(|(f, s)| ((s[0].0, s[0].1), f))
+        .collect();
+    let mut consumed = vec![false; families.len()];
+    let mut out = Vec::new();
+    for f in 0..families.len() {
+        if consumed[f] {
+            continue;
+        }
+        consumed[f] = true;
+        let mut sides = families[f].clone();
+        while let Some(&g) = start.get(&(sides[0].0, sides[0].2 + 1)) {
+            let next = &families[g];
+            let follows = !consumed[g]
+                && next.len() == sides.len()
+                && next.iter().zip(&sides).all(|(n, s)| n.0 == s.0 && n.1 == s.2 + 1);
+            if !follows {
+                break;
+            }
+            consumed[g] = true;
+            for (s, n) in sides.iter_mut().zip(next) {
+                s.2 = n.2;
+            }
+        }
+        out.push(Shared { sides });
+    }
+    out.sort_by_key(|p| (p.sides[0].0, p.sides[0].1));
+    out
 }
 
 /// Syndication groups: connected components of reprint pairs, each sorted, groups sorted by
@@ -336,8 +514,8 @@ mod tests {
     fn seeds_000_and_001_are_the_only_reprint() {
         let mut arts = seeds(42);
         let v = crate::stories::story::vectors(&arts, 42);
-        let f = mark(&mut arts, &v);
-        let r = reprints(&arts, &f);
+        let (f, st) = mark(&mut arts, &v);
+        let r = reprints(&arts, &f, &st, &v);
         assert_eq!(r.iter().map(|r| (r.a, r.b)).collect::<Vec<_>>(), vec![(0, 1)]);
         let p = &r[0].passages[0];
         assert!(p.words >= 50, "{p:?}");
@@ -372,7 +550,7 @@ mod tests {
         ];
         let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
-        let m = sentence_matches(&arts, &furniture);
+        let m = sentence_matches(&arts, &furniture, &|_, _, _, _| true);
         let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.1, x.2, x.3)).collect();
         let mut unique = keys.clone();
         unique.dedup();
@@ -389,7 +567,7 @@ mod tests {
         let b = format!("Russian bloggers described heavy fighting in the Kursk region. {q} The ministry was silent.");
         let mut arts: Vec<Article> = [a, b].iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let v = crate::stories::story::vectors(&arts, 1);
-        let f = mark(&mut arts, &v);
-        assert!(reprints(&arts, &f).is_empty());
+        let (f, st) = mark(&mut arts, &v);
+        assert!(reprints(&arts, &f, &st, &v).is_empty());
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use storydup_core::error::{Error, Problem, Result};
 
-use super::Source;
+use super::{Counted, Source, Tally};
 
 /// How a source file is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,11 +55,12 @@ pub fn compression_of(magic: &[u8]) -> Compression {
     }
 }
 
-/// Opens a source as a stream of its plain bytes.
-pub fn open_plain(src: &Source) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+/// Opens a source as a stream of its plain bytes; the bytes as stored (before decompression)
+/// are counted into `tally` as they are read.
+pub fn open_plain(src: &Source, tally: &Tally) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let mut raw: Box<dyn Read + Send> = match &src.path {
-        Some(p) => Box::new(File::open(p)?),
-        None => Box::new(io::stdin()),
+        Some(p) => Box::new(Counted::new(File::open(p)?, tally)),
+        None => Box::new(Counted::new(io::stdin(), tally)),
     };
     // Peek at the magic bytes without losing them.
     let mut magic = [0u8; 4];
@@ -92,6 +93,6 @@ pub fn stream_problem(comp: Compression, e: &io::Error) -> Problem {
     };
     Problem::new(
         "unreadable_input",
-        format!("{what} ({e}); the records before this point were read"),
+        format!("{what} ({e}); the records before this point were read; re-create or re-download the file"),
     )
 }

@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use storydup_core::error::{Location, Problem, Result};
+use storydup_core::params::MissingId;
 
 use super::compress::{open_plain, sniff, stream_problem, Compression};
 use super::{
-    push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source, SourceId,
-    Stored, CHUNK_BYTES,
+    place_id, push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source,
+    SourceId, Stored, Tally, CHUNK_BYTES,
 };
 use crate::cut::Cutter;
 
@@ -50,16 +51,19 @@ impl Format for Jsonl {
     }
 
     fn read(&self, idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>) -> ReadResult {
-        read_jsonl(idx, src, limits, sink)
+        let tally = Tally::default();
+        let read = read_jsonl(idx, src, limits, sink, &tally);
+        sink.digest(idx, tally.digest());
+        read
     }
 
     fn parse<'a>(
         &self,
-        _src: &'a Source,
+        src: &'a Source,
         text: &'a str,
         fields: &Fields<'_>,
     ) -> std::result::Result<Parsed<'a>, Problem> {
-        parse_json(text, fields.id, fields.text)
+        parse_json(src, text, fields)
     }
 
     fn fields(&self, bytes: &[u8], names: &[&str]) -> Vec<Option<String>> {
@@ -97,7 +101,7 @@ impl Format for Jsonl {
 
 /// Reads one JSONL source, handing each chunk of whole lines to `sink` (it stops when the
 /// receiver is gone).
-fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>) -> ReadResult {
+fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>, tally: &Tally) -> ReadResult {
     let max_doc_bytes = limits.max_doc_bytes;
     let oversized = &limits.oversized;
     let loc = |line: u64, offset: u64| Location {
@@ -105,8 +109,10 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>)
         line,
         byte_offset: offset,
     };
-    let (mut input, comp) =
-        open_plain(src).map_err(|e| (loc(0, 0), Problem::new("unreadable_input", format!("cannot open: {e}"))))?;
+    let (mut input, comp) = open_plain(src, tally).map_err(|e| {
+        let problem = format!("cannot open: {e}; check that the file exists and is readable");
+        (loc(0, 0), Problem::new("unreadable_input", problem))
+    })?;
     let mut spool = match &src.spool {
         Some(p) => Some(BufWriter::with_capacity(
             1 << 20,
@@ -115,7 +121,10 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>)
                     loc(0, 0),
                     Problem::new(
                         "unreadable_input",
-                        format!("cannot create spool file {}: {e}", p.display()),
+                        format!(
+                            "cannot create spool file {}: {e}; check that its folder is writable and has room",
+                            p.display()
+                        ),
                     ),
                 )
             })?,
@@ -143,7 +152,7 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>)
             w.write_all(&buf[old..]).map_err(|e| {
                 (
                     loc(line, buf_offset),
-                    Problem::new("unreadable_input", format!("cannot write spool file: {e}")),
+                    Problem::new("unreadable_input", spool_failed(&e)),
                 )
             })?;
         }
@@ -243,11 +252,16 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>)
         w.flush().map_err(|e| {
             (
                 loc(line, buf_offset),
-                Problem::new("unreadable_input", format!("cannot write spool file: {e}")),
+                Problem::new("unreadable_input", spool_failed(&e)),
             )
         })?;
     }
     Ok(())
+}
+
+/// The problem of a spool file that could not be written.
+fn spool_failed(e: &std::io::Error) -> String {
+    format!("cannot write spool file: {e}; check that its folder is writable and has room")
 }
 
 /// An oversized line being skipped over, or cut down, as it streams by.
@@ -378,17 +392,22 @@ pub fn json_id(line: &str, id_field: &str) -> Option<String> {
     fields.id?.ok().map(Cow::into_owned)
 }
 
-fn parse_json<'a>(line: &'a str, id_field: &str, text_field: &str) -> std::result::Result<Parsed<'a>, Problem> {
+fn parse_json<'a>(src: &Source, line: &'a str, names: &Fields<'_>) -> std::result::Result<Parsed<'a>, Problem> {
+    let (id_field, text_field) = (names.id, names.text);
     let mut de = serde_json::Deserializer::from_str(line);
     let fields = FieldsSeed { id_field, text_field }
         .deserialize(&mut de)
         .map_err(|e| json_problem(&e))?;
     de.end().map_err(|e| json_problem(&e))?;
     let key = match fields.id {
+        None if names.missing_id == MissingId::Place => Cow::Owned(place_id(src, names.line)),
         None => {
             return Err(Problem::new(
                 "missing_id",
-                format!("no \"{id_field}\" field; give each record an id, or name the id field with --id-field"),
+                format!(
+                    "no \"{id_field}\" field, which --id-field names; name the field that holds the ids, \
+                     or leave out --id-field to give each record without an \"id\" its place (FILE:LINE) as its id"
+                ),
             ))
         }
         Some(Err(kind)) => {
@@ -562,6 +581,10 @@ mod tests {
     }
 
     fn p(line: &str) -> std::result::Result<(String, String), Problem> {
+        p_with(line, MissingId::Reject)
+    }
+
+    fn p_with(line: &str, missing_id: MissingId) -> std::result::Result<(String, String), Problem> {
         let s = src();
         let item = Item {
             span: Span {
@@ -573,7 +596,8 @@ mod tests {
             start: 0,
             stored: Stored::Whole,
         };
-        parse(&s, &item, line.as_bytes(), "id", "text", 1 << 20).map(|p| (p.key.into_owned(), p.text.into_owned()))
+        let fields = Fields::new("id", "text", missing_id);
+        parse(&s, &item, line.as_bytes(), fields, 1 << 20).map(|p| (p.key.into_owned(), p.text.into_owned()))
     }
 
     #[test]
@@ -594,6 +618,18 @@ mod tests {
         assert_eq!(p(r#"{"id":"a"}"#).unwrap_err().kind, "missing_text");
         assert_eq!(p(r#"{"id":1.5,"text":"t"}"#).unwrap_err().kind, "bad_id");
         assert_eq!(p(r#"{"id":"a","text":"t"} x"#).unwrap_err().kind, "malformed_json");
+    }
+
+    #[test]
+    fn a_record_without_an_id_gets_its_place_unless_told_otherwise() {
+        let line = r#"{"text":"t"}"#;
+        assert_eq!(
+            p_with(line, MissingId::Place).unwrap(),
+            ("x.jsonl:1".into(), "t".into())
+        );
+        assert_eq!(p_with(line, MissingId::Reject).unwrap_err().kind, "missing_id");
+        // A record with an id keeps it either way.
+        assert_eq!(p_with(r#"{"id":"a","text":"t"}"#, MissingId::Place).unwrap().0, "a");
     }
 
     #[test]

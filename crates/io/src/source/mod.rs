@@ -12,20 +12,33 @@
 //! the start of its text ([`crate::cut`]). Compressed input and standard input are copied,
 //! decompressed, into a spool file as they are read, so that later stages can re-read any record
 //! by byte offset (exact verification, copying the kept records) without holding texts in memory.
+//!
+//! As each file is read, its bytes as stored are counted and hashed ([`Digest`]), so that
+//! `summary.json` can say what was read and `verify` can tell another input from it. A file in a
+//! format storydup does not read (CSV, Parquet, ...) is named as such by [`unsupported`], and a
+//! record without an id gets its place as its id ([`place_id`]).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use storydup_core::error::{Error, Location, Problem, Result};
-use storydup_core::params::OnOversized;
+use storydup_core::hash::{hasher, Hasher};
+use storydup_core::params::{MissingId, OnOversized};
+use storydup_core::schema::InputFile;
 
 pub mod compress;
 pub mod jsonl;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod txt;
+pub mod unsupported;
 pub mod walk;
 
 pub use jsonl::json_id;
@@ -34,7 +47,11 @@ pub use jsonl::json_id;
 pub const CHUNK_BYTES: usize = 4 << 20;
 
 /// Every format storydup reads, in the order a file name is tried against them.
+#[cfg(not(feature = "parquet"))]
 pub static FORMATS: &[&dyn Format] = &[&txt::Txt, &jsonl::Jsonl];
+/// Every format storydup reads, in the order a file name is tried against them.
+#[cfg(feature = "parquet")]
+pub static FORMATS: &[&dyn Format] = &[&txt::Txt, &jsonl::Jsonl, &parquet::Parquet];
 
 /// The format of a file given by name on the command line: the one its name claims, else JSONL.
 fn format_of_input(name: &str) -> &'static dyn Format {
@@ -46,13 +63,45 @@ fn format_of_input(name: &str) -> &'static dyn Format {
         .unwrap_or(&jsonl::Jsonl)
 }
 
-/// The JSON fields that hold a record's id and text.
+/// The JSON fields that hold a record's id and text, and what a record without an id gets.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields<'f> {
     /// Id field.
     pub id: &'f str,
     /// Text field.
     pub text: &'f str,
+    /// What a record without the id field gets: its place ([`place_id`]) or a `missing_id`
+    /// problem.
+    pub missing_id: MissingId,
+    /// The 1-based line (row) of the record being parsed, for its place; [`parse`] sets it.
+    pub line: u64,
+}
+
+impl<'f> Fields<'f> {
+    /// The fields `id` and `text`; a record without `id` gets what `missing_id` says.
+    pub fn new(id: &'f str, text: &'f str, missing_id: MissingId) -> Fields<'f> {
+        Fields {
+            id,
+            text,
+            missing_id,
+            line: 0,
+        }
+    }
+}
+
+/// The id of a record that has none: its place, `FILE:LINE` (`FILE:ROW` for a table), where
+/// FILE is the input as the user named it (a file inside a folder: its path as walked). The
+/// same on every run and thread count; `verify` finds such records by it.
+pub fn place_id(src: &Source, line: u64) -> String {
+    format!("{}:{line}", src.display)
+}
+
+/// Whether `key` is the place of the record at `at` ([`place_id`]): the id given to a record
+/// without one. A real id that happens to equal its own place is the same id, so no harm.
+pub fn is_place_id(key: &str, at: &Location) -> bool {
+    key.len() > at.path.len()
+        && key.starts_with(&at.path)
+        && key[at.path.len()..].strip_prefix(':') == Some(&at.line.to_string())
 }
 
 /// How dedup writes a kept record to `kept.jsonl`.
@@ -62,6 +111,8 @@ pub enum KeptAs {
     Line,
     /// A JSON object `{"id", "text"}` made from the record's id and bytes.
     IdAndText,
+    /// The input row, written to `kept.parquet` with the input's schema (`crate::kept_parquet`).
+    Parquet,
 }
 
 /// Reads `len` bytes of a record a block at a time, handing each block to the callback.
@@ -136,6 +187,9 @@ pub struct Limits {
     pub max_doc_bytes: usize,
     /// What becomes of them.
     pub oversized: Oversized,
+    /// The fields a table format reads (Parquet columns): the id, the text, then any others the
+    /// caller reads with [`Format::fields`] (the stories' title, date and source).
+    pub fields: Vec<String>,
 }
 
 /// Where a reader puts records: chunks handed to the signing stage as they fill. Formats with
@@ -145,9 +199,18 @@ pub struct Sink<'a> {
     pending: Chunk,
     out: &'a mut dyn FnMut(ChunkResult) -> bool,
     open: bool,
+    digests: Digests,
 }
 
 impl Sink<'_> {
+    /// Records what `source` was as stored (its bytes and their hash), once it has been read.
+    pub fn digest(&mut self, source: SourceId, digest: Digest) {
+        let mut all = self.digests.lock().expect("no reader panics holding it");
+        if let Some(d) = all.get_mut(source as usize) {
+            *d = Some(digest);
+        }
+    }
+
     /// The shared chunk that small records are added to.
     pub fn pending(&mut self) -> &mut Chunk {
         &mut self.pending
@@ -184,6 +247,67 @@ impl Sink<'_> {
         }
     }
 }
+
+/// One input file as stored (compressed bytes for `.gz`/`.zst`; for `-`, the bytes piped in):
+/// how many bytes, and their XXH3-64 (seed 0), counted as the file is read. `summary.json`
+/// records it, and `verify` recomputes it as it reads the input again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digest {
+    /// Bytes read.
+    pub bytes: u64,
+    /// XXH3-64 of them.
+    pub xxh3: u64,
+}
+
+/// What the bytes read through a [`Counted`] reader come to so far; clones share it.
+#[derive(Clone, Default)]
+pub struct Tally(Arc<Mutex<(u64, Hasher)>>);
+
+impl std::fmt::Debug for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tally({:?})", self.digest())
+    }
+}
+
+impl Tally {
+    /// The bytes seen so far and their hash.
+    pub fn digest(&self) -> Digest {
+        let state = self.0.lock().expect("no reader panics holding it");
+        Digest {
+            bytes: state.0,
+            xxh3: state.1.digest(),
+        }
+    }
+}
+
+/// A reader that adds every byte it reads to a [`Tally`] (XXH3 runs at many GB/s: well under 1 %
+/// of the time of reading a record).
+pub struct Counted<R> {
+    inner: R,
+    tally: Tally,
+}
+
+impl<R> Counted<R> {
+    /// `inner`, counted into `tally`.
+    pub fn new(inner: R, tally: &Tally) -> Counted<R> {
+        Counted {
+            inner,
+            tally: tally.clone(),
+        }
+    }
+}
+
+impl<R: io::Read> io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.tally.0.lock().expect("no reader panics holding it");
+        state.0 += n as u64;
+        state.1.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+type Digests = Arc<Mutex<Vec<Option<Digest>>>>;
 
 /// One input file.
 #[derive(Debug, Clone)]
@@ -247,7 +371,8 @@ pub enum Stored {
     Cut(usize),
     /// Over `max_doc_bytes`, and not kept.
     TooLarge,
-    /// Over `max_doc_bytes`, and cutting it down found this wrong with it.
+    /// Over `max_doc_bytes`, and cutting it down found this wrong with it; or a table row
+    /// whose text is null or not a string.
     Bad(Problem),
 }
 
@@ -320,6 +445,25 @@ pub fn push_item(chunk: &mut Chunk, source: SourceId, line: u64, offset: u64, le
     });
 }
 
+/// The problem of a record whose id an earlier record (at `first_at`) already has, saying when
+/// either id is a place given to a record without one.
+pub fn duplicate_id(key: &str, at: &Location, first_at: &Location, id_field: &str) -> Problem {
+    let message = if is_place_id(key, at) {
+        format!(
+            "this record has no \"{id_field}\" field, and its place \"{key}\", which would be its id, is \
+             the id of the record at {first_at}; give every record an id, or change that one"
+        )
+    } else if is_place_id(key, first_at) {
+        format!(
+            "id \"{key}\" is the place of the record at {first_at}, which has no \"{id_field}\" field and is \
+             known by its place; give every record an id, or change this one"
+        )
+    } else {
+        format!("id \"{key}\" was already used at {first_at}; give every record a unique id")
+    };
+    Problem::new("duplicate_id", message)
+}
+
 /// The set of input files of a run.
 #[derive(Debug)]
 pub struct Corpus {
@@ -327,9 +471,41 @@ pub struct Corpus {
     pub sources: Vec<Source>,
     /// Files inside folders that were passed over (in no format storydup reads).
     pub num_skipped_files: usize,
+    /// Of them, how many had each extension (lower case, with its dot; "" for none).
+    pub skipped: BTreeMap<String, usize>,
+    /// The inputs as given, each with the sources it holds.
+    pub inputs: Vec<Input>,
+    /// What each source was as stored, once read.
+    digests: Digests,
 }
 
+/// One input as the user named it: a file, a folder or `-`.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// As given.
+    pub given: String,
+    /// Whether it is a folder.
+    pub is_dir: bool,
+    /// Its sources, as indexes into [`Corpus::sources`].
+    pub sources: Range<usize>,
+}
+
+/// What storydup reads, for messages about files it does not.
+pub const READS: &str = "JSONL files (.jsonl, .ndjson; plain, .gz or .zst) and .txt files (one record each)";
+
 impl Corpus {
+    /// A corpus of known sources, to re-read records from (a saved index's files); nothing is
+    /// walked or read until asked.
+    pub fn of_sources(sources: Vec<Source>) -> Corpus {
+        Corpus {
+            sources,
+            num_skipped_files: 0,
+            skipped: BTreeMap::new(),
+            inputs: Vec::new(),
+            digests: Digests::default(),
+        }
+    }
+
     /// Expands `inputs` into sources. Compressed files and `-` get a spool file in `spool_dir`.
     ///
     /// # Errors
@@ -338,6 +514,9 @@ impl Corpus {
         let mut corpus = Corpus {
             sources: Vec::new(),
             num_skipped_files: 0,
+            skipped: BTreeMap::new(),
+            inputs: Vec::new(),
+            digests: Digests::default(),
         };
         if inputs.is_empty() {
             return Err(Error::Params {
@@ -354,6 +533,8 @@ impl Corpus {
             corpus.sources.push(src);
         };
         for input in inputs {
+            let first = corpus.sources.len();
+            let mut is_dir = false;
             if input == "-" {
                 let src = Source {
                     display: "-".into(),
@@ -363,6 +544,11 @@ impl Corpus {
                     spool: None,
                 };
                 add(&mut corpus, src, true);
+                corpus.inputs.push(Input {
+                    given: input.clone(),
+                    is_dir,
+                    sources: first..corpus.sources.len(),
+                });
                 continue;
             }
             let path = PathBuf::from(input);
@@ -371,6 +557,7 @@ impl Corpus {
                 source,
             })?;
             if meta.is_dir() {
+                is_dir = true;
                 let mut files = Vec::new();
                 let mut seen = Vec::new();
                 walk::walk(&path, &path, &mut files, &mut seen)?;
@@ -378,6 +565,7 @@ impl Corpus {
                     let name = rel.to_ascii_lowercase();
                     let Some(format) = FORMATS.iter().copied().find(|f| f.claims(&name)) else {
                         corpus.num_skipped_files += 1;
+                        *corpus.skipped.entry(unsupported::extension(&name)).or_default() += 1;
                         continue;
                     };
                     let needs_spool = format.needs_spool(&file, true)?;
@@ -391,6 +579,9 @@ impl Corpus {
                     add(&mut corpus, src, needs_spool);
                 }
             } else {
+                if !FORMATS.iter().any(|f| f.claims(&input.to_ascii_lowercase())) {
+                    unsupported::check(input, &path, meta.is_file())?;
+                }
                 let format = format_of_input(input);
                 let name_id = format.one_record_per_file().then(|| {
                     path.file_name()
@@ -407,8 +598,72 @@ impl Corpus {
                 };
                 add(&mut corpus, src, needs_spool);
             }
+            corpus.inputs.push(Input {
+                given: input.clone(),
+                is_dir,
+                sources: first..corpus.sources.len(),
+            });
         }
+        if corpus.sources.is_empty() {
+            return Err(unsupported::nothing_readable(&corpus));
+        }
+        corpus.digests = Arc::new(Mutex::new(vec![None; corpus.sources.len()]));
         Ok(corpus)
+    }
+
+    /// What source `source` was as stored, once it has been read (None before, or when its
+    /// format does not count its bytes).
+    pub fn digest(&self, source: SourceId) -> Option<Digest> {
+        self.digests.lock().expect("no reader panics holding it")[source as usize]
+    }
+
+    /// The source named `display` in messages (the first, if two are).
+    pub fn source_named(&self, display: &str) -> Option<SourceId> {
+        self.sources
+            .iter()
+            .position(|s| s.display == display)
+            .map(|i| i as SourceId)
+    }
+
+    /// Each input as given, as read: its bytes as stored, the records read from it
+    /// (`records[source]`, counted by the caller), and the XXH3-64 of its bytes. A folder's
+    /// hash is the XXH3-64 of, for each file read in walk order, its path relative to the
+    /// folder, a NUL byte, and its size and XXH3-64 as 8-byte little-endian numbers; it is None
+    /// when a file of it was not read to the end of its bytes (a format that does not count).
+    pub fn input_files(&self, records: &[u64]) -> Vec<InputFile> {
+        self.inputs
+            .iter()
+            .map(|input| {
+                let digests: Vec<Option<Digest>> = input.sources.clone().map(|i| self.digest(i as SourceId)).collect();
+                let bytes = digests.iter().flatten().map(|d| d.bytes).sum();
+                let hash = if !input.is_dir {
+                    digests.first().copied().flatten().map(|d| d.xxh3)
+                } else if digests.iter().all(Option::is_some) {
+                    let mut h = hasher(0);
+                    for (i, d) in input.sources.clone().zip(digests.iter().flatten()) {
+                        let path = self.sources[i].path.as_deref().unwrap_or(Path::new(""));
+                        let rel = path.strip_prefix(&input.given).unwrap_or(path);
+                        h.update(walk::relative(rel).as_bytes());
+                        h.update(&[0]);
+                        h.update(&d.bytes.to_le_bytes());
+                        h.update(&d.xxh3.to_le_bytes());
+                    }
+                    Some(h.digest())
+                } else {
+                    None
+                };
+                InputFile {
+                    path: input.given.clone(),
+                    bytes,
+                    records: input
+                        .sources
+                        .clone()
+                        .map(|i| records.get(i).copied().unwrap_or(0))
+                        .sum(),
+                    xxh3: hash.map(|h| format!("{h:016x}")),
+                }
+            })
+            .collect()
     }
 
     /// Total bytes of the input files as stored (compressed sizes for compressed files; 0 for
@@ -424,19 +679,29 @@ impl Corpus {
 
     /// Starts a reader thread over every source, in order; chunks arrive through the receiver.
     /// At most a few chunks are in flight, so memory stays bounded however large the input.
+    /// Table formats read the fields `id` and `text`; see [`Corpus::read_records`].
     pub fn read_chunks(&self, max_doc_bytes: usize, oversized: &Oversized) -> Receiver<ChunkResult> {
+        self.read_records(max_doc_bytes, oversized, &["id", "text"])
+    }
+
+    /// As [`Corpus::read_chunks`], reading these `fields` of a table format (Parquet): the id,
+    /// the text, then the others the caller reads with [`Format::fields`].
+    pub fn read_records(&self, max_doc_bytes: usize, oversized: &Oversized, fields: &[&str]) -> Receiver<ChunkResult> {
         let (tx, rx) = sync_channel::<ChunkResult>(3);
         let sources = self.sources.clone();
         let limits = Limits {
             max_doc_bytes,
             oversized: oversized.clone(),
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
         };
+        let digests = self.digests.clone();
         std::thread::spawn(move || {
             let mut send = |chunk: ChunkResult| tx.send(chunk).is_ok();
             let mut sink = Sink {
                 pending: Chunk::default(),
                 out: &mut send,
                 open: true,
+                digests,
             };
             for (idx, src) in sources.iter().enumerate() {
                 let busy = Instant::now();
@@ -475,7 +740,8 @@ pub struct Parsed<'a> {
     pub text: Cow<'a, str>,
 }
 
-/// Parses one record's bytes.
+/// Parses one record's bytes. A record without the id field gets its place as its id
+/// ([`place_id`]) unless `fields.missing_id` says to reject it.
 ///
 /// # Errors
 /// A [`Problem`] saying what is wrong: invalid UTF-8 (with the byte offset), malformed JSON
@@ -484,8 +750,7 @@ pub fn parse<'a>(
     src: &'a Source,
     item: &Item,
     bytes: &'a [u8],
-    id_field: &str,
-    text_field: &str,
+    fields: Fields<'_>,
     max_doc_bytes: usize,
 ) -> std::result::Result<Parsed<'a>, Problem> {
     match &item.stored {
@@ -511,8 +776,8 @@ pub fn parse<'a>(
         )
     })?;
     let fields = Fields {
-        id: id_field,
-        text: text_field,
+        line: item.span.line,
+        ..fields
     };
     src.format.parse(src, text, &fields)
 }
@@ -602,10 +867,7 @@ impl<'c> Reader<'c> {
         if span.len as usize <= max_doc_bytes {
             return Ok((self.bytes(span)?, Stored::Whole));
         }
-        let fields = Fields {
-            id: id_field,
-            text: text_field,
-        };
+        let fields = Fields::new(id_field, text_field, MissingId::Place);
         src.format
             .cut(&|len, f| self.blocks(span, len, f), span.len, max_doc_bytes, &fields)
     }
@@ -629,11 +891,16 @@ impl<'c> Reader<'c> {
             start: 0,
             stored,
         };
-        let parsed = parse(src, &item, bytes, id_field, text_field, max_doc_bytes).map_err(|problem| Error::Input {
+        // Only the text is wanted: a record without an id is no problem here.
+        let fields = Fields::new(id_field, text_field, MissingId::Place);
+        let parsed = parse(src, &item, bytes, fields, max_doc_bytes).map_err(|problem| Error::Input {
             at: self.corpus.location(span),
             problem: Problem::new(
                 "changed",
-                format!("the input changed while storydup ran ({})", problem.message),
+                format!(
+                    "the input changed while storydup ran ({}); rerun once the input no longer changes",
+                    problem.message
+                ),
             ),
         })?;
         Ok(parsed.text.into_owned())

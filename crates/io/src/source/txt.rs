@@ -8,8 +8,8 @@ use std::path::Path;
 use storydup_core::error::{Location, Problem, Result};
 
 use super::{
-    push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source, SourceId,
-    Stored,
+    push_item, Blocks, Chunk, Counted, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source,
+    SourceId, Stored, Tally,
 };
 use crate::cut::txt_prefix;
 
@@ -35,7 +35,10 @@ impl Format for Txt {
     }
 
     fn read(&self, idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>) -> ReadResult {
-        read_txt(idx, src, limits, sink.pending())?;
+        let tally = Tally::default();
+        let read = read_txt(idx, src, limits, sink.pending(), &tally);
+        sink.digest(idx, tally.digest());
+        read?;
         sink.flush_if_full();
         Ok(())
     }
@@ -77,7 +80,7 @@ impl Format for Txt {
     }
 }
 
-fn read_txt(idx: SourceId, src: &Source, limits: &Limits, chunk: &mut Chunk) -> ReadResult {
+fn read_txt(idx: SourceId, src: &Source, limits: &Limits, chunk: &mut Chunk, tally: &Tally) -> ReadResult {
     let (max_doc_bytes, oversized) = (limits.max_doc_bytes, &limits.oversized);
     let path = src.path.as_ref().expect("txt sources are files");
     let loc = Location {
@@ -88,14 +91,21 @@ fn read_txt(idx: SourceId, src: &Source, limits: &Limits, chunk: &mut Chunk) -> 
     let unreadable = |e: io::Error| {
         (
             loc.clone(),
-            Problem::new("unreadable_input", format!("cannot read file: {e}")),
+            Problem::new(
+                "unreadable_input",
+                format!("cannot read file: {e}; check that it is readable"),
+            ),
         )
     };
-    let f = File::open(path).map_err(unreadable)?;
+    let mut f = Counted::new(File::open(path).map_err(unreadable)?, tally);
     let mut data = Vec::new();
-    f.take(max_doc_bytes as u64 + 4)
+    (&mut f)
+        .take(max_doc_bytes as u64 + 4)
         .read_to_end(&mut data)
         .map_err(unreadable)?;
+    // The rest of a file over the limit is not held, but it is counted: the input's hash is of
+    // all of its bytes.
+    io::copy(&mut f, &mut io::sink()).map_err(unreadable)?;
     let mut offset = 0;
     if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
         offset = 3;

@@ -35,14 +35,17 @@ pub fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, seen: &mu
         if meta.is_dir() {
             walk(root, &p, out, seen)?;
         } else if meta.is_file() {
-            let rel = p.strip_prefix(root).unwrap_or(&p);
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = relative(p.strip_prefix(root).unwrap_or(&p));
             out.push((rel, p));
         }
     }
     Ok(())
+}
+
+/// A path inside a folder as a string with `/` between its parts, on every platform.
+pub fn relative(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
