@@ -32,7 +32,7 @@ use storydup_core::error::{Error, Location, Problem};
 use storydup_core::params::{Params, Shingle, Verify};
 use storydup_core::schema::{InputFile, RejectedLine, Summary, Timings};
 use storydup_core::shingle::Shingler;
-use storydup_io::dedup::{cluster_line, lsh_summary, removed_line, sign_chunk};
+use storydup_io::dedup::{cluster_line, lsh_summary, removed_line, sign_chunk, stop_advice};
 use storydup_io::source::jsonl::{line_record, push_record, Jsonl};
 use storydup_io::source::{
     duplicate_id, oversized_policy, parse, place_id, ChunkResult, Corpus, Fields, Item, Limits, Source, Stored,
@@ -1101,18 +1101,21 @@ pub fn spark_duplicate_id(
     (p.kind.to_string(), p.message)
 }
 
-/// The message the command line stops with for a bad record under `--on-error stop`.
+/// The message `storydup dedup` stops with for a bad record (its problem `kind` and `reason`)
+/// under `--on-error stop`, its advice included ([`stop_advice`]).
 #[pyfunction]
-pub fn spark_input_error(path: String, line: u64, byte_offset: u64, reason: String) -> String {
-    Error::Input {
-        at: Location {
-            path,
-            line,
-            byte_offset,
-        },
+pub fn spark_input_error(path: String, line: u64, byte_offset: u64, kind: String, reason: String) -> String {
+    let at = Location {
+        path,
+        line,
+        byte_offset,
+    };
+    let advice = stop_advice(&at, &kind);
+    let e = Error::Input {
+        at,
         problem: Problem::new("input", reason),
-    }
-    .to_string()
+    };
+    format!("{e}{advice}")
 }
 
 /// `summary.json`'s text, as the command line writes it, from the run's parameters and the

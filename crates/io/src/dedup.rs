@@ -429,6 +429,25 @@ pub fn lsh_summary(bands: &Bands) -> LshSummary {
     }
 }
 
+/// What `storydup dedup` (and `index build`) add to the message of the bad record that stopped a
+/// run under `--on-error stop` (`kind` its problem's kind): the fix besides mending the record.
+/// The Spark job stops with the same words.
+pub fn stop_advice(at: &Location, kind: &str) -> String {
+    let mut advice = first_line_advice(at, kind).unwrap_or_default();
+    // The input changing under a run is not the record's fault: skipping it would not help.
+    if kind != "changed" {
+        advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on");
+    }
+    advice
+}
+
+/// For a first line that is not a JSON object: perhaps the file is not JSONL at all, and
+/// skipping would reject every line of it.
+pub fn first_line_advice(at: &Location, kind: &str) -> Option<String> {
+    (at.line == 1 && matches!(kind, "malformed_json" | "not_an_object"))
+        .then(|| format!("; if {} is not JSONL, convert it to JSONL", at.path))
+}
+
 fn reject(
     params: &Params,
     rejected: &mut Vec<Rejection>,

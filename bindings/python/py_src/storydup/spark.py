@@ -854,7 +854,7 @@ class _Job:
             raise RuntimeError(f"records lost: {num_input} read, {num_accepted} accepted, {num_rejected} rejected")
         if a.on_error == "stop" and num_rejected:
             r = rejected.orderBy("key").limit(1).collect()[0]
-            msg = _storydup.spark_input_error(displays[r.fidx], r.line, r.offset, r.reason)
+            msg = _storydup.spark_input_error(displays[r.fidx], r.line, r.offset, r.kind, r.reason)
             raise UsageError(msg)
 
         # 3. Banding: one row per (record, band), shuffled by bucket, each bucket paired by the
