@@ -10,7 +10,8 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 venv=${STORYDUP_SPARK_VENV:-bench-work/spark-venv}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q "pyspark>=3.5,<3.6" "pyarrow>=15" numpy "pytest>=7"
+# pandas: pyspark 3.5 checks for it before any mapInArrow, though the job passes no pandas frame.
+"$venv/bin/pip" install -q "pyspark>=3.5,<3.6" "pyarrow>=15" numpy "pandas>=1.0.5" "pytest>=7"
 # The extension in the dev profile (optimised dependencies, like the tests' binary): the tests
 # compare bytes, not speed, and it builds in about half the time of a release wheel.
 MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" install -q --force-reinstall --no-deps .
