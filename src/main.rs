@@ -63,23 +63,13 @@ impl Subcommand {
         let storydup::Error::Input { at, problem } = e else {
             return String::new();
         };
-        let mut advice = String::new();
-        // A first line that is not a JSON object: perhaps the file is not JSONL at all, and
-        // skipping would reject every line of it.
-        if at.line == 1 && matches!(problem.kind, "malformed_json" | "not_an_object") {
-            advice.push_str(&format!("; if {} is not JSONL, convert it to JSONL", at.path));
+        if matches!(self, Subcommand::Dedup | Subcommand::Index) {
+            return storydup::io::dedup::stop_advice(at, problem.kind);
         }
+        let mut advice = storydup::io::dedup::first_line_advice(at, problem.kind).unwrap_or_default();
         // The input changing under a run is not the record's fault: skipping it would not help.
-        if problem.kind != "changed" {
-            match self {
-                Subcommand::Dedup | Subcommand::Index => {
-                    advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on")
-                }
-                Subcommand::Stories => {
-                    advice.push_str("; or rerun with --on-error skip to list the record in the report and go on")
-                }
-                Subcommand::Eval | Subcommand::Verify | Subcommand::Params => {}
-            }
+        if problem.kind != "changed" && self == Subcommand::Stories {
+            advice.push_str("; or rerun with --on-error skip to list the record in the report and go on");
         }
         advice
     }

@@ -20,6 +20,7 @@ use pyo3::prelude::*;
 mod columns;
 mod dedup;
 mod signatures;
+mod spark;
 mod stories;
 
 /// How often a waiting call looks for Ctrl-C: short enough to feel immediate, long enough to
@@ -146,5 +147,6 @@ fn _storydup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup::dedup, m)?)?;
     m.add_function(wrap_pyfunction!(signatures::signatures, m)?)?;
     m.add_function(wrap_pyfunction!(stories::stories, m)?)?;
+    spark::register(m)?;
     Ok(())
 }

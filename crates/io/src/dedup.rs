@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use storydup_core::dedup::engine::SignNanos;
+use storydup_core::dedup::lsh::Bands;
 use storydup_core::dedup::{Added, Cluster, Deduper, DocId, Observer, Outcome, Removal, Signed, Signer, TextSource};
 use storydup_core::error::{Error, Location, Problem, Result};
 use storydup_core::hash::hash_bytes;
@@ -391,17 +392,7 @@ pub fn write_run(
         skipped_files: corpus.num_skipped_files as u64,
         truncated: dedup.num_truncated(),
         params: params.clone(),
-        lsh: LshSummary {
-            bands: bands.bands,
-            rows: bands.rows,
-            target: round6(bands.target),
-            implied_threshold: round6(bands.implied_threshold()),
-            s_curve: bands
-                .s_curve()
-                .into_iter()
-                .map(|(s, p)| (round6(s), round6(p)))
-                .collect(),
-        },
+        lsh: lsh_summary(&bands),
         verification: outcome.stats,
         against,
         timings_s: timings,
@@ -420,6 +411,41 @@ pub fn write_run(
     // Outputs are renamed into place here: nothing before this point is visible.
     commit_all(out_dir, files, s.finish()?)?;
     Ok(summary)
+}
+
+/// The banding as `summary.json` states it (figures rounded to six decimals). The Spark job
+/// states it through this too.
+pub fn lsh_summary(bands: &Bands) -> LshSummary {
+    LshSummary {
+        bands: bands.bands,
+        rows: bands.rows,
+        target: round6(bands.target),
+        implied_threshold: round6(bands.implied_threshold()),
+        s_curve: bands
+            .s_curve()
+            .into_iter()
+            .map(|(s, p)| (round6(s), round6(p)))
+            .collect(),
+    }
+}
+
+/// What `storydup dedup` (and `index build`) add to the message of the bad record that stopped a
+/// run under `--on-error stop` (`kind` its problem's kind): the fix besides mending the record.
+/// The Spark job stops with the same words.
+pub fn stop_advice(at: &Location, kind: &str) -> String {
+    let mut advice = first_line_advice(at, kind).unwrap_or_default();
+    // The input changing under a run is not the record's fault: skipping it would not help.
+    if kind != "changed" {
+        advice.push_str("; or rerun with --on-error skip to write the record to rejected.jsonl and go on");
+    }
+    advice
+}
+
+/// For a first line that is not a JSON object: perhaps the file is not JSONL at all, and
+/// skipping would reject every line of it.
+pub fn first_line_advice(at: &Location, kind: &str) -> Option<String> {
+    (at.line == 1 && matches!(kind, "malformed_json" | "not_an_object"))
+        .then(|| format!("; if {} is not JSONL, convert it to JSONL", at.path))
 }
 
 fn reject(
@@ -478,24 +504,36 @@ pub fn for_each_output_line<'a>(
     removals.sort_unstable();
     for &(doc, cid, k) in &removals {
         let r: &Removal = &clusters[cid as usize].removals[k as usize];
-        on_removed(RemovedLine {
-            cluster: u64::from(cid),
-            duplicate_of: id(r.duplicate_of).to_string(),
-            id: id(doc).to_string(),
-            matched: (r.matched != r.duplicate_of).then(|| id(r.matched).to_string()),
-            measure: r.measure,
-            similarity: round6(r.similarity),
-        })?;
+        debug_assert_eq!(r.doc, doc);
+        on_removed(removed_line(u64::from(cid), r, &id))?;
     }
     for (cid, c) in clusters.iter().enumerate() {
-        on_cluster(ClusterLine {
-            cluster: cid as u64,
-            kept: id(c.kept).to_string(),
-            members: c.members.iter().map(|&m| id(m).to_string()).collect(),
-            size: c.members.len() as u64,
-        })?;
+        on_cluster(cluster_line(cid as u64, c, &id))?;
     }
     Ok(removals.len() as u64)
+}
+
+/// The `removed.jsonl` line of removal `r` in cluster number `cluster`, ids from `id`. The Spark
+/// job writes its lines through this too.
+pub fn removed_line<'a>(cluster: u64, r: &Removal, id: impl Fn(u32) -> &'a str) -> RemovedLine {
+    RemovedLine {
+        cluster,
+        duplicate_of: id(r.duplicate_of).to_string(),
+        id: id(r.doc).to_string(),
+        matched: (r.matched != r.duplicate_of).then(|| id(r.matched).to_string()),
+        measure: r.measure,
+        similarity: round6(r.similarity),
+    }
+}
+
+/// The `clusters.jsonl` line of cluster `c`, numbered `cluster`, ids from `id`.
+pub fn cluster_line<'a>(cluster: u64, c: &Cluster, id: impl Fn(u32) -> &'a str) -> ClusterLine {
+    ClusterLine {
+        cluster,
+        kept: id(c.kept).to_string(),
+        members: c.members.iter().map(|&m| id(m).to_string()).collect(),
+        size: c.members.len() as u64,
+    }
 }
 
 /// Writes kept, removed, clusters and rejected, not yet renamed into place; returns them with the

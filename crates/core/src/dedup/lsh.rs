@@ -53,6 +53,12 @@ impl Bands {
         pts.into_iter().map(|s| (s, self.probability(s))).collect()
     }
 
+    /// The key of band `band` of the stored signature `sig` ([`band_key`] of the band's `rows`
+    /// slots), as [`candidates`] computes it.
+    pub fn key(&self, band: usize, sig: &[Slot]) -> u64 {
+        band_key(band, &sig[band * self.rows..(band + 1) * self.rows])
+    }
+
     /// The recall-leaning banding for `target` with `num_perm` slots.
     pub fn choose(target: f64, num_perm: usize) -> Bands {
         let mut best: Option<(f64, Bands)> = None;
@@ -108,8 +114,7 @@ pub fn candidates(sigs: &[Slot], sizes: &[u32], num_perm: usize, bands: &Bands, 
     // (a true pair turns up in most bands; kept whole, they took 30 bytes a record at 10 million).
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for band in 0..bands.bands {
-        let lo = band * bands.rows;
-        let key_of = |doc: usize| band_key(band, &sigs[doc * num_perm + lo..doc * num_perm + lo + bands.rows]);
+        let key_of = |doc: usize| bands.key(band, &sigs[doc * num_perm..(doc + 1) * num_perm]);
         let words = |doc: &usize| sizes[*doc] > 0;
         let mut keys: Vec<(u64, u32)> = if first_new == 0 {
             (0..n)
@@ -157,6 +162,7 @@ pub fn candidates(sigs: &[Slot], sizes: &[u32], num_perm: usize, bands: &Bands, 
 /// The pairs of one bucket, its members in record order, appended to `out` as `(a, b)` with
 /// `a < b`, only those with `b >= first_new`: every pair of a bucket of up to
 /// [`MAX_BUCKET_ALL_PAIRS`] members, else each member with the first and with its successor.
+/// The single-machine run ([`candidates`]) and the Spark job both bucket through this.
 pub fn bucket_pairs(docs: &[u32], first_new: u32, out: &mut Vec<(u32, u32)>) {
     let mut pair = |a: u32, b: u32| {
         if b >= first_new {

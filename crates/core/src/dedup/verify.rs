@@ -54,7 +54,7 @@ pub struct Past<'a> {
 
 /// What one component gives: its clusters, its number of edges, and the seconds spent measuring
 /// its pairs and clustering them.
-type Verified = (Vec<Cluster>, usize, [f64; 2]);
+pub type Verified = (Vec<Cluster>, usize, [f64; 2]);
 
 /// Counts of the verification stage, for the summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -155,7 +155,8 @@ pub const FILTER_MISS: f64 = 1e-4;
 /// ([`required_jaccard`]) would agree that rarely with probability below [`FILTER_MISS`] (the exact
 /// binomial tail over the slots). Unlike a fixed margin of standard deviations, this stays
 /// selective for size-imbalanced containment pairs, whose required Jaccard is low: with `--containment`
-/// at 1 GB the fixed margin let through ten false pairs for each true one.
+/// at 1 GB the fixed margin let through ten false pairs for each true one. The Spark job filters
+/// its candidate pairs through this too.
 pub fn near_enough(rule: &Rule, size_a: u32, size_b: u32, sig_a: &[Slot], sig_b: &[Slot]) -> bool {
     let need = required_jaccard(rule, size_a, size_b);
     let k = sig_a.len();
@@ -199,10 +200,6 @@ pub fn verify_filtered<T: TextSource + ?Sized>(
     params: &Params,
     past: Option<Past<'_>>,
 ) -> Result<(Vec<Cluster>, Stats)> {
-    let rule = Rule {
-        threshold: params.threshold,
-        containment: params.containment,
-    };
     let mut stats = Stats {
         candidate_pairs: num_candidates,
         filtered_pairs: filtered.len(),
@@ -275,75 +272,7 @@ pub fn verify_filtered<T: TextSource + ?Sized>(
         .par_iter()
         .map_init(Shingler::default, |shingler, (m, p, l)| {
             let (m, p, l) = (&member_docs[m.clone()], &pair_list[p.clone()], &link_list[l.clone()]);
-            let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
-            let measure = |a: u32, b: u32| -> Similarity {
-                match params.verify {
-                    Verify::Estimate => {
-                        let j = estimate_stored(table.sig(a), table.sig(b));
-                        let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
-                        Similarity {
-                            jaccard: j,
-                            containment: containment_from_jaccard(j, sa, sb),
-                        }
-                    }
-                    Verify::Exact => sets.borrow_mut().similarity(a, b),
-                }
-            };
-            // Exact verification reads the sets anyway, so "which record is smaller" (the one a
-            // containment removes) comes from their exact sizes; the signing pass only estimates
-            // sizes (it counts repeated shingles), which is enough for the filter above.
-            let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
-            let t = Instant::now();
-            let edges: Vec<Edge> = if p.len() <= BIG_COMPONENT_PAIRS || params.verify == Verify::Estimate {
-                let mut edges = Vec::new();
-                for &(a, b) in p {
-                    let sim = measure(a, b);
-                    if rule.passes(&sim).is_some() {
-                        let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
-                        edges.push(Edge { a, b, smaller, sim });
-                    }
-                }
-                edges
-            } else {
-                // A giant component (records chained by shared boilerplate or, with
-                // --containment, by many partial overlaps) would be verified on one thread: its
-                // pairs are split into runs of consecutive pairs (sorted, so a run shares its
-                // first records), each verified with its own cache, in parallel; the edges come
-                // back in pair order, as on one thread.
-                let runs: Vec<Result<Vec<Edge>>> = p
-                    .par_chunks(BIG_COMPONENT_PAIRS)
-                    .map_init(Shingler::default, |shingler, run| {
-                        let mut sets = SetCache::new(texts, params, shingler);
-                        let mut edges = Vec::new();
-                        for &(a, b) in run {
-                            let sim = sets.similarity(a, b);
-                            if rule.passes(&sim).is_some() {
-                                let size = |d| sets.exact_size(d).unwrap_or(table.sizes[d as usize]);
-                                let smaller = if size(a) < size(b) { a } else { b }; // ties: the later record
-                                edges.push(Edge { a, b, smaller, sim });
-                            }
-                        }
-                        match sets.error.take() {
-                            Some(e) => Err(e),
-                            None => Ok(edges),
-                        }
-                    })
-                    .collect();
-                let mut edges = Vec::new();
-                for run in runs {
-                    edges.extend(run?);
-                }
-                edges
-            };
-            let verify_s = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let edges = best_containment_only(edges, &rule);
-            let n_edges = edges.len();
-            let clusters = assemble(m, &edges, l, num_old, &rule, measure);
-            if let Some(e) = sets.borrow_mut().error.take() {
-                return Err(e);
-            }
-            Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
+            verify_component(m, p, l, num_old, table, texts, params, shingler)
         })
         .collect();
     let mut clusters = Vec::new();
@@ -356,6 +285,103 @@ pub fn verify_filtered<T: TextSource + ?Sized>(
     }
     clusters.sort_by_key(|c| c.members[0]);
     Ok((clusters, stats))
+}
+
+/// Verifies the pairs of one connected component of the filtered candidate graph and clusters
+/// its records: `members` sorted, `pairs` its filtered pairs (sorted, `a < b`), `links` and
+/// `num_old` as for [`assemble`] (none and 0 without a saved index). Exact verification asks
+/// `texts` for each member's text (once, within the shingle cache's budget) and never reads the
+/// signatures of `table`. The single-machine run calls this for each component in parallel; the
+/// Spark job calls it on the executor that holds the component, with the component's records
+/// numbered from 0 in input order.
+///
+/// # Errors
+/// `texts` could not give a text again.
+#[expect(clippy::too_many_arguments, reason = "one component and what measuring it needs")]
+pub fn verify_component<T: TextSource + ?Sized>(
+    members: &[u32],
+    pairs: &[(u32, u32)],
+    links: &[(u32, u32)],
+    num_old: u32,
+    table: &Table<'_>,
+    texts: &T,
+    params: &Params,
+    shingler: &mut Shingler,
+) -> Result<Verified> {
+    let (m, p, l) = (members, pairs, links);
+    let rule = Rule {
+        threshold: params.threshold,
+        containment: params.containment,
+    };
+    let sets = std::cell::RefCell::new(SetCache::new(texts, params, shingler));
+    let measure = |a: u32, b: u32| -> Similarity {
+        match params.verify {
+            Verify::Estimate => {
+                let j = estimate_stored(table.sig(a), table.sig(b));
+                let (sa, sb) = (table.sizes[a as usize], table.sizes[b as usize]);
+                Similarity {
+                    jaccard: j,
+                    containment: containment_from_jaccard(j, sa, sb),
+                }
+            }
+            Verify::Exact => sets.borrow_mut().similarity(a, b),
+        }
+    };
+    // Exact verification reads the sets anyway, so "which record is smaller" (the one a
+    // containment removes) comes from their exact sizes; the signing pass only estimates
+    // sizes (it counts repeated shingles), which is enough for the filter above.
+    let size_of = |d: u32| sets.borrow().exact_size(d).unwrap_or(table.sizes[d as usize]);
+    let t = Instant::now();
+    let edges: Vec<Edge> = if p.len() <= BIG_COMPONENT_PAIRS || params.verify == Verify::Estimate {
+        let mut edges = Vec::new();
+        for &(a, b) in p {
+            let sim = measure(a, b);
+            if rule.passes(&sim).is_some() {
+                let smaller = if size_of(a) < size_of(b) { a } else { b }; // ties: the later record
+                edges.push(Edge { a, b, smaller, sim });
+            }
+        }
+        edges
+    } else {
+        // A giant component (records chained by shared boilerplate or, with --containment, by
+        // many partial overlaps) would be verified on one thread: its pairs are split into runs
+        // of consecutive pairs (sorted, so a run shares its first records), each verified with
+        // its own cache, in parallel; the edges come back in pair order, as on one thread, and
+        // the runs are fixed by the pairs, so the thread count changes nothing.
+        let runs: Vec<Result<Vec<Edge>>> = p
+            .par_chunks(BIG_COMPONENT_PAIRS)
+            .map_init(Shingler::default, |shingler, run| {
+                let mut sets = SetCache::new(texts, params, shingler);
+                let mut edges = Vec::new();
+                for &(a, b) in run {
+                    let sim = sets.similarity(a, b);
+                    if rule.passes(&sim).is_some() {
+                        let size = |d| sets.exact_size(d).unwrap_or(table.sizes[d as usize]);
+                        let smaller = if size(a) < size(b) { a } else { b }; // ties: the later record
+                        edges.push(Edge { a, b, smaller, sim });
+                    }
+                }
+                match sets.error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(edges),
+                }
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for run in runs {
+            edges.extend(run?);
+        }
+        edges
+    };
+    let verify_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let edges = best_containment_only(edges, &rule);
+    let n_edges = edges.len();
+    let clusters = assemble(m, &edges, l, num_old, &rule, measure);
+    if let Some(e) = sets.borrow_mut().error.take() {
+        return Err(e);
+    }
+    Ok((clusters, n_edges, [verify_s, t.elapsed().as_secs_f64()]))
 }
 
 /// Keeps, for each record contained in longer ones without being similar to them, only its best

@@ -137,10 +137,7 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>,
     let mut first = true;
     // The oversized line being skipped over (or cut down), if any.
     let mut skipping: Option<Skip> = None;
-    let new_cutter = || match oversized {
-        Oversized::Reject => None,
-        Oversized::Truncate { id_field, text_field } => Some(Cutter::new(id_field, text_field, max_doc_bytes)),
-    };
+    let new_cutter = || cutter(oversized, max_doc_bytes);
     let mut chunk = Chunk::default();
     // The reader's busy time since the last chunk was handed over (see `Chunk::read_s`).
     let mut busy = Instant::now();
@@ -318,21 +315,52 @@ impl Skip<'_> {
     }
 }
 
+/// The record on a line (its bytes up to, not including, the `\n`): the line without a final
+/// `\r` (a CRLF line end), or `None` for a blank line, which is no record.
+pub fn line_record(line: &[u8]) -> Option<&[u8]> {
+    let bytes = line.strip_suffix(b"\r").unwrap_or(line);
+    (!bytes.iter().all(|b| b.is_ascii_whitespace())).then_some(bytes)
+}
+
+/// Adds the record whose bytes (from [`line_record`]) are `bytes` to `chunk`, as the reader does:
+/// whole, or over `limits.max_doc_bytes` reported as too large or cut down. For callers that
+/// split lines themselves (the Spark job, whose input Spark splits).
+pub fn push_record(chunk: &mut Chunk, source: SourceId, bytes: &[u8], line: u64, offset: u64, limits: &Limits) {
+    let new_cutter = || cutter(&limits.oversized, limits.max_doc_bytes);
+    push_bytes(chunk, source, bytes, line, offset, limits.max_doc_bytes, new_cutter);
+}
+
+/// What cuts an oversized record down under `--oversized truncate` (nothing under reject).
+fn cutter(oversized: &Oversized, max_doc_bytes: usize) -> Option<Cutter<'_>> {
+    match oversized {
+        Oversized::Reject => None,
+        Oversized::Truncate { id_field, text_field } => Some(Cutter::new(id_field, text_field, max_doc_bytes)),
+    }
+}
+
 fn push_line<'f>(
     chunk: &mut Chunk,
     source: SourceId,
-    mut bytes: &[u8],
+    bytes: &[u8],
     line: u64,
     offset: u64,
     max: usize,
     new_cutter: impl Fn() -> Option<Cutter<'f>>,
 ) {
-    if bytes.last() == Some(&b'\r') {
-        bytes = &bytes[..bytes.len() - 1];
+    if let Some(bytes) = line_record(bytes) {
+        push_bytes(chunk, source, bytes, line, offset, max, new_cutter);
     }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return; // a blank line is not a record
-    }
+}
+
+fn push_bytes<'f>(
+    chunk: &mut Chunk,
+    source: SourceId,
+    bytes: &[u8],
+    line: u64,
+    offset: u64,
+    max: usize,
+    new_cutter: impl Fn() -> Option<Cutter<'f>>,
+) {
     if bytes.len() > max {
         let mut skip = Skip {
             line,
