@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use storydup_core::dedup::{Added, Decision, Deduper, DocId, Measure, TextSource};
 use storydup_core::params::{Params, Shingle, Verify};
-use storydup_core::schema::{round6, LshSummary, Summary, Timings};
+use storydup_core::schema::{round6, Summary, Timings};
 use storydup_io::dedup::output_lines;
 
 use crate::columns::{self, Held, Ids, Role, Strings};
@@ -327,17 +327,7 @@ fn dedup_rows(
         skipped_files: 0,
         truncated: dedup.num_truncated(),
         params: params.clone(),
-        lsh: LshSummary {
-            bands: bands.bands,
-            rows: bands.rows,
-            target: round6(bands.target),
-            implied_threshold: round6(bands.implied_threshold()),
-            s_curve: bands
-                .s_curve()
-                .into_iter()
-                .map(|(s, p)| (round6(s), round6(p)))
-                .collect(),
-        },
+        lsh: storydup_io::dedup::lsh_summary(&bands),
         verification: outcome.stats,
         against: None,
         timings_s: Timings {
