@@ -410,6 +410,18 @@ fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
     let live = Paused(Some(start(&live_input, &dir)));
     let spool = wait_for(&dir, ".storydup-spool.", &[]);
     live.stop();
+    // Paused between making its spool folder and locking it, the folder would look like a dead
+    // run's (atomic::Spool::create); step it on until it holds the lock.
+    let held =
+        |p: &Path| std::fs::File::open(p).is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+    for _ in 0..10_000 {
+        if held(&spool) {
+            break;
+        }
+        live.signal("CONT");
+        live.stop();
+    }
+    assert!(held(&spool), "the live run never locked its spool folder");
     let spooled: Vec<(PathBuf, u64)> = std::fs::read_dir(&spool)
         .unwrap()
         .map(|e| {
@@ -464,8 +476,24 @@ fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
     let locked = |n: &String| {
         std::fs::File::open(dir.join(n)).is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
     };
+    // It must also be paused before it takes the folder's lock to rename its outputs into place
+    // (atomic::commit_all): paused holding that lock, it would make the other run wait for it.
+    let committing = || {
+        std::fs::File::open(&dir).is_ok_and(|f| match f.try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Ok(()) => {
+                f.unlock().unwrap();
+                false
+            }
+            Err(e) => panic!("cannot test the folder's lock: {e:?}"),
+        })
+    };
     let mut writing: Vec<String> = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..10_000 {
+        assert!(
+            !committing(),
+            "the live run began renaming its outputs before it was caught writing them"
+        );
         writing = hidden_entries(&dir)
             .into_iter()
             .filter(|n| n.ends_with(".tmp") && locked(n))
@@ -473,8 +501,8 @@ fn a_live_run_keeps_its_temporary_files_while_other_runs_clean_up() {
         if !writing.is_empty() {
             break;
         }
+        // Steps as short as the scheduler allows, so that the pause falls inside the writing.
         live.signal("CONT");
-        std::thread::sleep(Duration::from_millis(5));
         live.stop();
     }
     assert!(!writing.is_empty(), "the live run is writing its outputs");
