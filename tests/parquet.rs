@@ -383,3 +383,163 @@ fn stories_read_parquet_with_titles() {
         c.stdout
     );
 }
+
+/// About 30 MB of distinct texts with near-duplicates among them: more than one row group of
+/// `kept.parquet` (whose groups are about 16 MiB), so that several are encoded at once.
+fn big_docs() -> Vec<Doc> {
+    let seeds = seeds();
+    let mut out = Vec::new();
+    for i in 0..8_000 {
+        let (_, text) = &seeds[i % seeds.len()];
+        // Distinct base texts: each changed in a different set of words.
+        let base = change_words(text, 40, i * 7);
+        if i % 10 == 3 {
+            out.push(Doc::new(format!("d{i}-edit"), change_words(&base, 2, i)));
+        }
+        out.push(Doc::new(format!("d{i}"), base));
+    }
+    out
+}
+
+/// The kept rows of `kept` against the input `docs` by id: every kept text is the input's whole.
+fn assert_whole_texts(kept: &RecordBatch, text_col: &str, docs: &[Doc]) {
+    let by_id: std::collections::HashMap<&str, &str> = docs.iter().map(|d| (d.id.as_str(), d.text.as_str())).collect();
+    let texts = arrow_cast_to_strings(kept.column_by_name(text_col).unwrap());
+    let ids = strings(kept, "id");
+    assert_eq!(texts.len(), ids.len());
+    for (id, text) in ids.iter().zip(&texts) {
+        let id = id.as_deref().unwrap();
+        assert_eq!(text.as_deref(), Some(by_id[id]), "the text of {id}");
+    }
+}
+
+/// The values of a string column of any layout (plain, large, view, dictionary).
+fn arrow_cast_to_strings(a: &ArrayRef) -> Vec<Option<String>> {
+    use arrow_array::cast::AsArray;
+    match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>().iter().map(|s| s.map(str::to_owned)).collect(),
+        DataType::LargeUtf8 => a.as_string::<i64>().iter().map(|s| s.map(str::to_owned)).collect(),
+        DataType::Utf8View => a.as_string_view().iter().map(|s| s.map(str::to_owned)).collect(),
+        DataType::Dictionary(_, _) => {
+            let d = a.as_dictionary::<arrow_array::types::Int32Type>();
+            let values = arrow_cast_to_strings(d.values());
+            d.keys()
+                .iter()
+                .map(|k| k.and_then(|k| values[k as usize].clone()))
+                .collect()
+        }
+        t => panic!("not a string column: {t}"),
+    }
+}
+
+#[test]
+fn kept_parquet_holds_whole_texts_in_every_string_layout_and_row_group() {
+    let env = Env::new();
+    let docs = big_docs();
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(docs.iter().map(|d| d.id.as_str())));
+    let plain = StringArray::from_iter_values(docs.iter().map(|d| d.text.as_str()));
+    let layouts: Vec<(&str, ArrayRef)> = vec![
+        ("utf8", Arc::new(plain.clone())),
+        (
+            "large",
+            Arc::new(arrow_array::LargeStringArray::from_iter_values(
+                docs.iter().map(|d| d.text.as_str()),
+            )),
+        ),
+        (
+            "view",
+            Arc::new(arrow_array::StringViewArray::from_iter_values(
+                docs.iter().map(|d| d.text.as_str()),
+            )),
+        ),
+        (
+            "dict",
+            Arc::new(
+                docs.iter()
+                    .map(|d| d.text.as_str())
+                    .collect::<arrow_array::DictionaryArray<arrow_array::types::Int32Type>>(),
+            ),
+        ),
+    ];
+    let mut removed_of_first: Option<Vec<u8>> = None;
+    for (name, texts) in layouts {
+        let batch = RecordBatch::try_from_iter([("id", ids.clone()), ("text", texts)]).unwrap();
+        let pq = file(&env, &format!("{name}.parquet"));
+        write_parquet(&pq, &batch, 1_500);
+        let out = env.path(name);
+        dedup(&[&pq], &out, &[]).ok();
+        let kept_file = out.join("kept.parquet");
+        let meta = ParquetRecordBatchReaderBuilder::try_new(File::open(&kept_file).unwrap()).unwrap();
+        assert!(meta.metadata().num_row_groups() > 1, "{name}: one row group");
+        let kept = concat(&read_parquet(&kept_file));
+        assert_eq!(
+            kept.schema().fields(),
+            batch.schema().fields(),
+            "{name}: the input's schema"
+        );
+        assert_whole_texts(&kept, "text", &docs);
+        let removed = std::fs::read(out.join("removed.jsonl")).unwrap();
+        assert!(!removed.is_empty());
+        // The same decisions whatever the text column's layout, and the same bytes on one thread.
+        assert_eq!(
+            removed_of_first.get_or_insert_with(|| removed.clone()),
+            &removed,
+            "{name}"
+        );
+        dedup(&[&pq], &env.path(&format!("{name}-1")), &["-j", "1"]).ok();
+        assert_eq!(
+            std::fs::read(&kept_file).unwrap(),
+            std::fs::read(env.path(&format!("{name}-1")).join("kept.parquet")).unwrap(),
+            "{name}: kept.parquet differs between 1 thread and the default"
+        );
+    }
+}
+
+#[test]
+fn kept_parquet_holds_texts_whole_when_they_were_cut_for_comparison() {
+    let env = Env::new();
+    let docs = docs();
+    let pq = file(&env, "in.parquet");
+    write_parquet(&pq, &id_text(&docs), 7);
+    dedup(
+        &[&pq],
+        &env.out(),
+        &["--max-doc-bytes", "300", "--oversized", "truncate"],
+    )
+    .ok();
+    let kept = concat(&read_parquet(&env.out().join("kept.parquet")));
+    assert!(kept.num_rows() > 0);
+    assert_whole_texts(&kept, "text", &docs);
+}
+
+#[test]
+fn kept_parquet_of_a_file_with_only_a_text_column() {
+    let env = Env::new();
+    let docs = docs();
+    let texts = StringArray::from_iter_values(docs.iter().map(|d| d.text.as_str()));
+    let batch = RecordBatch::try_from_iter([("body", Arc::new(texts.clone()) as ArrayRef)]).unwrap();
+    let pq = file(&env, "texts.parquet");
+    write_parquet(&pq, &batch, 4);
+    dedup(&[&pq], &env.out(), &["--text-field", "body"]).ok();
+    let kept = concat(&read_parquet(&env.out().join("kept.parquet")));
+    let removed = read_jsonl(&env.out().join("removed.jsonl"));
+    let gone: Vec<usize> = removed
+        .iter()
+        .map(|r| {
+            r["id"]
+                .as_str()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+                - 1
+        })
+        .collect();
+    let expected: Vec<Option<String>> = (0..docs.len())
+        .filter(|i| !gone.contains(i))
+        .map(|i| Some(docs[i].text.clone()))
+        .collect();
+    assert_eq!(strings(&kept, "body"), expected);
+}

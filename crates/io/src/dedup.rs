@@ -575,7 +575,14 @@ fn write_outputs(
     #[cfg(feature = "parquet")]
     if crate::kept_parquet::is_parquet(corpus) {
         let text_field = &dedup.params().text_field;
-        let (kept, num_kept) = crate::kept_parquet::write(out_dir, corpus, spans, &removed_flag, text_field)?;
+        let (kept, num_kept) = crate::kept_parquet::write(
+            out_dir,
+            corpus,
+            spans,
+            &removed_flag,
+            text_field,
+            dedup.num_truncated() == 0,
+        )?;
         let files = vec![kept, removed.finish()?, cl.finish()?, rej.finish()?];
         return Ok((files, num_kept, num_removed));
     }

@@ -2,29 +2,35 @@
 //! (every column, nested ones included), with the input's schema and in input order, as
 //! `kept.jsonl` holds the kept JSONL lines byte for byte.
 //!
-//! The second pass reads each input file again, all columns, a batch at a time, filters each
-//! batch by the kept rows and appends it to one `ArrowWriter` (snappy, the codec every Parquet
-//! reader has), reading on one thread and writing on another, so memory stays a few batches
-//! however large the input. All inputs of a run must then
-//! be Parquet with the same columns ([`check_inputs`]): one file has one schema.
+//! The second pass reads each input file again, a batch at a time, and filters each batch by the
+//! kept rows. The text column, nearly all of the bytes, is not decoded from the input again: the
+//! run's spool holds every text as the first pass read it (`source::parquet`), so it is taken from
+//! there; only the other columns are read from the file (all columns when a text was cut under
+//! `--oversized truncate` or the text column is dictionary-encoded). The kept rows are cut into
+//! row groups of about [`GROUP_BYTES`] at batch boundaries, a rule of the data alone, and the
+//! row groups of a wave are encoded and compressed (snappy, the codec every Parquet reader has)
+//! in parallel, then appended in order: the file's bytes do not depend on the thread count, and
+//! memory stays a wave of row groups however large the input. All inputs of a run must be
+//! Parquet with the same columns ([`check_inputs`]): one file has one schema.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
-use arrow_array::{BooleanArray, RecordBatch};
-use arrow_schema::{Schema, SchemaRef};
+use arrow_array::{ArrayRef, BooleanArray, LargeStringArray, StringArray, StringViewArray};
+use arrow_schema::{DataType, Schema, SchemaRef};
 use arrow_select::filter::filter_record_batch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 use storydup_core::error::{Error, Result};
 
 use crate::atomic::{Output, Pending};
-use crate::source::{Corpus, KeptAs, Span};
+use crate::source::{parquet::frame_text, Corpus, KeptAs, Reader, Span};
 
 /// The output's name.
 pub const NAME: &str = "kept.parquet";
@@ -32,8 +38,14 @@ pub const NAME: &str = "kept.parquet";
 /// Rows read per batch in the second pass.
 const BATCH_ROWS: usize = 1024;
 
-/// Encoded bytes of a row group of `kept.parquet`, at most (about; the writer estimates).
-const ROW_GROUP_BYTES: usize = 64 << 20;
+/// Bytes (texts and the other columns, decoded) of a row group of `kept.parquet`, about: a
+/// group is cut at the first batch boundary past it. Each group is encoded on one thread, so this
+/// is also the grain of the parallel write: a 100 MB corpus gives the threads six to share.
+const GROUP_BYTES: usize = 16 << 20;
+
+/// Row groups encoded at once, at most, whatever the thread count: memory is about three times
+/// [`GROUP_BYTES`] a group (texts, their Arrow column, the encoded pages).
+const MAX_WAVE: usize = 8;
 
 /// Whether a run over `corpus` writes `kept.parquet` (its inputs are Parquet).
 pub fn is_parquet(corpus: &Corpus) -> bool {
@@ -125,7 +137,8 @@ impl Write for ToOutput<'_> {
 }
 
 /// Writes the rows of `spans` not marked `removed` to `out_dir/kept.parquet` (not yet renamed into
-/// place); returns it with the number of rows written.
+/// place); returns it with the number of rows written. `texts_whole`: no text was cut by the
+/// first pass (`--oversized truncate`), so the spool holds every kept text as the file does.
 ///
 /// # Errors
 /// An input can no longer be read, or the output cannot be written.
@@ -135,13 +148,14 @@ pub fn write(
     spans: &[Span],
     removed: &[bool],
     text_field: &str,
+    texts_whole: bool,
 ) -> Result<(Pending, u64)> {
-    // The kept rows of each source (0-based), in order: spans are in input order.
-    let mut kept: Vec<Vec<u64>> = vec![Vec::new(); corpus.sources.len()];
+    // The kept rows of each source (0-based, with their span), in order: spans are in input order.
+    let mut kept: Vec<Vec<(u64, &Span)>> = vec![Vec::new(); corpus.sources.len()];
     let mut count = 0u64;
     for (d, span) in spans.iter().enumerate() {
         if !removed[d] {
-            kept[span.source as usize].push(span.line - 1);
+            kept[span.source as usize].push((span.line - 1, span));
             count += 1;
         }
     }
@@ -155,96 +169,240 @@ pub fn write(
         .iter()
         .find_map(|s| s.path.as_deref().and_then(schema_of))
         .unwrap_or_else(|| Arc::new(Schema::empty()));
+    // The column whose values come from the spool, when they can.
+    let spooled = schema.index_of(text_field).ok().filter(|&i| {
+        texts_whole
+            && matches!(
+                schema.field(i).data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            )
+    });
     let mut out = Output::create(out_dir, NAME)?;
     // The text column is nearly all unique, long values: a dictionary (hashing every text until
     // the dictionary overflows) and min/max statistics cost more than the rest of the write and
     // gain nothing, so both are off for it; other columns keep the writer's defaults
     // (results/2026-12-06-python-parquet.md).
     let text = parquet::schema::types::ColumnPath::from(text_field);
-    // The writer holds a row group's encoded pages until the group is full: at its default of
-    // 1 Mi rows the whole of a 1 GB corpus's kept rows (1.06 GB peak, against 281 MB for the
-    // same run on JSONL). Row groups of at most 64 MiB hold memory to that.
     let props = WriterProperties::builder()
-        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_compression(Compression::SNAPPY)
         .set_column_dictionary_enabled(text.clone(), false)
         .set_column_statistics_enabled(text, parquet::file::properties::EnabledStatistics::None)
         .build();
-    let mut writer = ArrowWriter::try_new(ToOutput(&mut out), schema.clone(), Some(props)).map_err(out_err)?;
-    // Reading and filtering the input on one thread, encoding and compressing on this one: each
-    // is about half of the work, so the two overlap.
-    let (tx, rx) = sync_channel::<Result<RecordBatch>>(2);
-    std::thread::scope(|scope| -> Result<()> {
-        let (kept, schema) = (&kept, &schema);
-        scope.spawn(move || {
-            if let Err(e) = read_kept(corpus, kept, schema, &tx) {
-                let _ = tx.send(Err(e));
-            }
-        });
-        for batch in rx {
-            writer.write(&batch?).map_err(out_err)?;
+    let (mut file, factory) = ArrowWriter::try_new(ToOutput(&mut out), schema.clone(), Some(props))
+        .and_then(ArrowWriter::into_serialized_writer)
+        .map_err(out_err)?;
+    let wave = rayon::current_num_threads().clamp(1, MAX_WAVE);
+    let reader = Reader::new(corpus);
+    let mut groups = Groups::new(corpus, &kept, &schema, spooled);
+    let mut index = 0;
+    loop {
+        // Reading (the small columns) is sequential; encoding, nearly all of the work, is not.
+        let batch: Vec<Group> = (&mut groups).take(wave).collect::<Result<_>>()?;
+        if batch.is_empty() {
+            break;
         }
-        Ok(())
-    })?;
-    writer.close().map_err(out_err)?;
+        let encoded: Vec<Result<Vec<ArrowColumnChunk>>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(k, g)| encode(g, index + k, &factory, &schema, spooled, &reader))
+            .collect();
+        for chunks in encoded {
+            let mut row_group = file.next_row_group().map_err(out_err)?;
+            for c in chunks? {
+                c.append_to_row_group(&mut row_group).map_err(out_err)?;
+            }
+            row_group.close().map_err(out_err)?;
+        }
+        index += batch.len();
+    }
+    file.close().map_err(out_err)?;
     Ok((out.finish()?, count))
 }
 
-/// Reads the `kept` rows of each source in order, all columns, and sends them a batch at a time
-/// with the writer's `schema`; stops early when the receiver is gone.
-fn read_kept(
-    corpus: &Corpus,
-    kept: &[Vec<u64>],
+/// Kept rows of one input batch: the columns read from the file (all but the spooled one, when
+/// there is one) and the spans of the rows, for their texts.
+struct Piece<'a> {
+    columns: Vec<ArrayRef>,
+    spans: Vec<&'a Span>,
+}
+
+/// The pieces of one row group of the output.
+type Group<'a> = Vec<Piece<'a>>;
+
+/// Encodes one row group: its pieces, with their texts from the spool when `spooled` names the
+/// text column, through the column writers of row group `index`.
+fn encode(
+    group: &Group<'_>,
+    index: usize,
+    factory: &ArrowRowGroupWriterFactory,
     schema: &SchemaRef,
-    tx: &SyncSender<Result<RecordBatch>>,
-) -> Result<()> {
-    for (src, rows) in corpus.sources.iter().zip(kept) {
-        if rows.is_empty() {
-            continue;
+    spooled: Option<usize>,
+    reader: &Reader<'_>,
+) -> Result<Vec<ArrowColumnChunk>> {
+    let enc_err = |e: parquet::errors::ParquetError| Error::Internal(format!("cannot encode {NAME}: {e}"));
+    let mut writers = factory.create_column_writers(index).map_err(enc_err)?;
+    for piece in group {
+        let mut columns = piece.columns.clone();
+        if let Some(t) = spooled {
+            columns.insert(t, spooled_texts(&piece.spans, schema.field(t).data_type(), reader)?);
         }
-        let input = src.path.as_deref().expect("Parquet sources are files");
-        let in_err = |e: parquet::errors::ParquetError| Error::Io {
-            path: input.to_path_buf(),
-            source: io::Error::other(e),
-        };
-        let f = File::open(input).map_err(|source| Error::Io {
-            path: input.to_path_buf(),
-            source,
-        })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(f)
-            .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-            .map_err(in_err)?;
-        let (mut next, mut base) = (0usize, 0u64);
-        for batch in reader {
+        let mut next = writers.iter_mut();
+        for (array, field) in columns.iter().zip(schema.fields()) {
+            for leaf in compute_leaves(field, array).map_err(enc_err)? {
+                let w = next.next().expect("one writer per leaf column");
+                w.write(&leaf).map_err(enc_err)?;
+            }
+        }
+    }
+    writers.into_iter().map(|w| w.close().map_err(enc_err)).collect()
+}
+
+/// The texts of `spans` (rows of one source, in order) from the spool, read in one piece, as an
+/// array of the text column's type.
+fn spooled_texts(spans: &[&Span], data_type: &DataType, reader: &Reader<'_>) -> Result<ArrayRef> {
+    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+        return Ok(arrow_array::new_empty_array(data_type));
+    };
+    let whole = Span {
+        len: last.offset + last.len - first.offset,
+        ..**first
+    };
+    let bytes = reader.bytes(&whole)?;
+    let damaged = || Error::Internal(format!("the spool of {NAME} is damaged"));
+    let texts = spans.iter().map(|s| {
+        let at = (s.offset - first.offset) as usize;
+        bytes
+            .get(at..at + s.len as usize)
+            .and_then(frame_text)
+            .ok_or_else(damaged)
+    });
+    let texts: Vec<&str> = texts.collect::<Result<_>>()?;
+    Ok(match data_type {
+        DataType::LargeUtf8 => Arc::new(LargeStringArray::from_iter_values(texts)),
+        DataType::Utf8View => Arc::new(StringViewArray::from_iter_values(texts)),
+        _ => Arc::new(StringArray::from_iter_values(texts)),
+    })
+}
+
+/// The row groups of the output, in order: each source's kept rows read a batch at a time (all
+/// columns but the spooled one), filtered, and gathered into groups of about [`GROUP_BYTES`].
+struct Groups<'a> {
+    corpus: &'a Corpus,
+    kept: &'a [Vec<(u64, &'a Span)>],
+    schema: &'a SchemaRef,
+    spooled: Option<usize>,
+    /// The source being read, its reader, the next kept row (index into its list) and the
+    /// input row of the next batch.
+    source: usize,
+    current: Option<ParquetRecordBatchReader>,
+    next: usize,
+    base: u64,
+}
+
+impl<'a> Groups<'a> {
+    fn new(
+        corpus: &'a Corpus,
+        kept: &'a [Vec<(u64, &'a Span)>],
+        schema: &'a SchemaRef,
+        spooled: Option<usize>,
+    ) -> Groups<'a> {
+        Groups {
+            corpus,
+            kept,
+            schema,
+            spooled,
+            source: 0,
+            current: None,
+            next: 0,
+            base: 0,
+        }
+    }
+
+    /// The next piece of kept rows, or `None` at the end of the last source.
+    fn piece(&mut self) -> Result<Option<Piece<'a>>> {
+        loop {
+            let Some(rows) = self.kept.get(self.source) else {
+                return Ok(None);
+            };
+            let src = &self.corpus.sources[self.source];
+            let input = src.path.as_deref().expect("Parquet sources are files");
+            let in_err = |e: parquet::errors::ParquetError| Error::Io {
+                path: input.to_path_buf(),
+                source: io::Error::other(e),
+            };
+            if self.next == rows.len() {
+                self.source += 1;
+                (self.current, self.next, self.base) = (None, 0, 0);
+                continue;
+            }
+            if self.current.is_none() {
+                let f = File::open(input).map_err(|source| Error::Io {
+                    path: input.to_path_buf(),
+                    source,
+                })?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(in_err)?;
+                let roots = (0..self.schema.fields().len()).filter(|&i| Some(i) != self.spooled);
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(BATCH_ROWS)
+                    .build()
+                    .map_err(in_err)?;
+                self.current = Some(reader);
+            }
+            let reader = self.current.as_mut().expect("opened above");
+            let Some(batch) = reader.next() else {
+                return Err(Error::Io {
+                    path: input.to_path_buf(),
+                    source: io::Error::other("the file has fewer rows than when it was first read"),
+                });
+            };
             let batch = batch.map_err(|e| in_err(e.into()))?;
             let n = batch.num_rows() as u64;
-            let mask: BooleanArray = (base..base + n)
+            let mut spans = Vec::new();
+            let mask: BooleanArray = (self.base..self.base + n)
                 .map(|r| {
-                    let k = next < rows.len() && rows[next] == r;
-                    next += usize::from(k);
+                    let k = rows.get(self.next).is_some_and(|&(row, _)| row == r);
+                    if k {
+                        spans.push(rows[self.next].1);
+                        self.next += 1;
+                    }
                     Some(k)
                 })
                 .collect();
+            self.base += n;
+            if spans.is_empty() {
+                continue;
+            }
             let filtered = filter_record_batch(&batch, &mask).map_err(|e| in_err(e.into()))?;
-            if filtered.num_rows() > 0 {
-                // The writer's schema (the first file's, with its metadata) on every batch.
-                let filtered =
-                    RecordBatch::try_new(schema.clone(), filtered.columns().to_vec()).map_err(|e| in_err(e.into()))?;
-                if tx.send(Ok(filtered)).is_err() {
-                    return Ok(());
-                }
-            }
-            base += n;
-            if next == rows.len() {
-                break;
-            }
-        }
-        if next != rows.len() {
-            return Err(Error::Io {
-                path: input.to_path_buf(),
-                source: io::Error::other("the file has fewer rows than when it was first read"),
-            });
+            return Ok(Some(Piece {
+                columns: filtered.columns().to_vec(),
+                spans,
+            }));
         }
     }
-    Ok(())
+}
+
+impl<'a> Iterator for Groups<'a> {
+    type Item = Result<Group<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut group = Vec::new();
+        let mut bytes = 0usize;
+        while bytes < GROUP_BYTES {
+            match self.piece() {
+                Ok(Some(p)) => {
+                    bytes += p.spans.iter().map(|s| s.len as usize).sum::<usize>()
+                        + p.columns
+                            .iter()
+                            .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0))
+                            .sum::<usize>();
+                    group.push(p);
+                }
+                Ok(None) => break,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        (!group.is_empty()).then_some(Ok(group))
+    }
 }

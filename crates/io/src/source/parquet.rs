@@ -115,6 +115,11 @@ impl Format for Parquet {
     }
 }
 
+/// The text of a spooled row's frame (`kept.parquet` takes kept texts from the spool).
+pub(crate) fn frame_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok().and_then(Frame::parse).map(|f| f.text)
+}
+
 fn bad_frame() -> Problem {
     Problem::new(
         "changed",
