@@ -373,10 +373,7 @@ pub fn verify_component<T: TextSource + ?Sized>(
             need.dedup();
             let loaded: Vec<Result<Vec<u64>>> = need
                 .par_iter()
-                .map_init(Shingler::default, |shingler, &d| {
-                    let text = texts.text(DocId(d))?;
-                    Ok(shingler.set(params.compared_text(&text), params.shingle, params.seed))
-                })
+                .map_init(Shingler::default, |shingler, &d| read_set(texts, params, shingler, d))
                 .collect();
             for (d, set) in need.into_iter().zip(loaded) {
                 let set = set?;
@@ -388,8 +385,7 @@ pub fn verify_component<T: TextSource + ?Sized>(
                 .par_iter()
                 .map(|&(_, _, a, b)| {
                     let (sa, sb) = (&shared[&a], &shared[&b]);
-                    let (jaccard, containment) = overlap(sa.len(), sb.len(), intersection_len(sa, sb));
-                    let sim = Similarity { jaccard, containment };
+                    let sim = set_similarity(sa, sb);
                     rule.passes(&sim).map(|_| {
                         let smaller = if sa.len() < sb.len() { a } else { b }; // ties: the later record
                         Edge { a, b, smaller, sim }
@@ -553,10 +549,8 @@ impl<'r, 's, T: TextSource + ?Sized> SetCache<'r, 's, T> {
         if self.sets.contains_key(&d) {
             return;
         }
-        let set = match self.texts.text(DocId(d)) {
-            Ok(text) => self
-                .shingler
-                .set(self.params.compared_text(&text), self.params.shingle, self.params.seed),
+        let set = match read_set(self.texts, self.params, self.shingler, d) {
+            Ok(set) => set,
             Err(e) => {
                 self.error.get_or_insert(e);
                 Vec::new()
@@ -576,10 +570,20 @@ impl<'r, 's, T: TextSource + ?Sized> SetCache<'r, 's, T> {
         self.load(b);
         // Loading b may have emptied the cache; load a again if so.
         self.load(a);
-        let (sa, sb) = (&self.sets[&a], &self.sets[&b]);
-        let (jaccard, containment) = overlap(sa.len(), sb.len(), intersection_len(sa, sb));
-        Similarity { jaccard, containment }
+        set_similarity(&self.sets[&a], &self.sets[&b])
     }
+}
+
+/// The shingle set of record `d`, its text read again from `texts` (exact verification).
+fn read_set<T: TextSource + ?Sized>(texts: &T, params: &Params, shingler: &mut Shingler, d: u32) -> Result<Vec<u64>> {
+    let text = texts.text(DocId(d))?;
+    Ok(shingler.set(params.compared_text(&text), params.shingle, params.seed))
+}
+
+/// Exact Jaccard and containment of two sorted shingle sets.
+fn set_similarity(a: &[u64], b: &[u64]) -> Similarity {
+    let (jaccard, containment) = overlap(a.len(), b.len(), intersection_len(a, b));
+    Similarity { jaccard, containment }
 }
 
 #[cfg(test)]
