@@ -285,6 +285,7 @@ fn source(format: &'static dyn Format) -> Source {
         format,
         name_id: format.one_record_per_file().then(|| "fuzz.txt".into()),
         spool: None,
+        held: None,
     }
 }
 

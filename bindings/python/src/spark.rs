@@ -105,6 +105,7 @@ fn jsonl_corpus() -> Corpus {
         format: &Jsonl,
         name_id: None,
         spool: None,
+        held: None,
     }])
 }
 
@@ -472,6 +473,7 @@ pub fn spark_read_compressed(path: PathBuf, spool: PathBuf, params_json: &str) -
         format: &Jsonl,
         name_id: None,
         spool: Some(spool.clone()),
+        held: None,
     }]);
     let rx = corpus.read_chunks(params.max_doc_bytes, &limits(&params).oversized);
     Ok(CompressedReader {

@@ -604,41 +604,49 @@ fn copy_kept(out: &mut Output, corpus: &Corpus, dedup: &Deduper, spans: &[Span],
         }
         count += 1;
         let src = &corpus.sources[span.source as usize];
-        let path = src.plain_path();
-        let io_err = |source: std::io::Error| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        if current.as_ref().is_none_or(|c| c.0 != span.source) {
-            let f = std::fs::File::open(path).map_err(io_err)?;
-            current = Some((span.source, BufReader::with_capacity(1 << 20, f), 0));
-        }
-        let (_, reader, pos) = current.as_mut().expect("just set");
-        if span.offset >= *pos {
-            reader.seek_relative((span.offset - *pos) as i64).map_err(io_err)?;
-        } else {
-            reader.seek(SeekFrom::Start(span.offset)).map_err(io_err)?;
-        }
-        *pos = span.offset + span.len;
-        // In blocks: a record cut down under --oversized truncate may be any size.
+        let id = dedup.id(DocId((dedup.num_old() + d) as u32));
         let mut failed = None;
         let mut write = |b: &[u8]| {
             if failed.is_none() {
                 failed = out.write(b).err();
             }
         };
-        let id = dedup.id(DocId((dedup.num_old() + d) as u32));
         let mut txt = (src.format.kept_as() == KeptAs::IdAndText).then(|| TxtLine::begin(id, &mut write));
-        let mut left = span.len as usize;
-        while left > 0 {
-            let n = left.min(BLOCK);
-            buf.resize(n, 0);
-            reader.read_exact(&mut buf).map_err(io_err)?;
-            match txt.as_mut() {
-                Some(line) => line.push(&buf, &mut write),
-                None => write(&buf),
+        let mut emit = |b: &[u8]| match txt.as_mut() {
+            Some(line) => line.push(b, &mut write),
+            None => write(b),
+        };
+        // A spool's held start is read from memory (see source::held), the rest from the file.
+        if !src
+            .held
+            .as_deref()
+            .is_some_and(|h| h.read(span.offset, span.len, &mut emit))
+        {
+            let path = src.plain_path();
+            let io_err = |source: std::io::Error| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            };
+            if current.as_ref().is_none_or(|c| c.0 != span.source) {
+                let f = std::fs::File::open(path).map_err(io_err)?;
+                current = Some((span.source, BufReader::with_capacity(1 << 20, f), 0));
             }
-            left -= n;
+            let (_, reader, pos) = current.as_mut().expect("just set");
+            if span.offset >= *pos {
+                reader.seek_relative((span.offset - *pos) as i64).map_err(io_err)?;
+            } else {
+                reader.seek(SeekFrom::Start(span.offset)).map_err(io_err)?;
+            }
+            *pos = span.offset + span.len;
+            // In blocks: a record cut down under --oversized truncate may be any size.
+            let mut left = span.len as usize;
+            while left > 0 {
+                let n = left.min(BLOCK);
+                buf.resize(n, 0);
+                reader.read_exact(&mut buf).map_err(io_err)?;
+                emit(&buf);
+                left -= n;
+            }
         }
         if let Some(line) = txt {
             line.end(&mut write);

@@ -231,6 +231,7 @@ impl Index {
                     format,
                     name_id: s.name_id.clone(),
                     spool: s.plain.as_ref().map(|p| self.dir.join(p)),
+                    held: None,
                 })
             })
             .collect()
@@ -530,20 +531,34 @@ fn save_generation(
             Some(spool) => {
                 let name = format!("plain-{generation:06}-{k:05}.jsonl");
                 let mut out = Output::create(dir, &name)?;
-                let mut f = std::fs::File::open(spool).map_err(|source| Error::Io {
+                // From the file when the spool spilled (it is then whole), else from memory.
+                let io_err = |source| Error::Io {
                     path: spool.clone(),
                     source,
-                })?;
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = f.read(&mut buf).map_err(|source| Error::Io {
-                        path: spool.clone(),
-                        source,
-                    })?;
-                    if n == 0 {
-                        break;
+                };
+                match (std::fs::File::open(spool), src.held.as_deref()) {
+                    (Ok(mut f), _) => {
+                        let mut buf = vec![0u8; 1 << 20];
+                        loop {
+                            let n = f.read(&mut buf).map_err(io_err)?;
+                            if n == 0 {
+                                break;
+                            }
+                            out.write(&buf[..n])?;
+                        }
                     }
-                    out.write(&buf[..n])?;
+                    (Err(e), Some(h)) if e.kind() == std::io::ErrorKind::NotFound => {
+                        let mut failed = None;
+                        h.read(0, h.len(), |b| {
+                            if failed.is_none() {
+                                failed = out.write(b).err();
+                            }
+                        });
+                        if let Some(e) = failed {
+                            return Err(e);
+                        }
+                    }
+                    (Err(e), _) => return Err(io_err(e)),
                 }
                 out.finish()?.commit()?;
                 Some(name)

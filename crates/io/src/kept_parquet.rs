@@ -7,10 +7,12 @@
 //! run's spool holds every text as the first pass read it (`source::parquet`), so it is taken from
 //! there; only the other columns are read from the file (all columns when a text was cut under
 //! `--oversized truncate` or the text column is dictionary-encoded). The kept rows are cut into
-//! row groups of about [`GROUP_BYTES`] at batch boundaries, a rule of the data alone, and the
-//! row groups of a wave are encoded and compressed (snappy, the codec every Parquet reader has)
-//! in parallel, then appended in order: the file's bytes do not depend on the thread count, and
-//! memory stays a wave of row groups however large the input. All inputs of a run must be
+//! row groups of about [`GROUP_BYTES`] at batch boundaries, a rule of the data alone. Row groups
+//! are encoded and compressed (snappy, the codec every Parquet reader has) on the thread pool as
+//! soon as they are read, at most [`IN_FLIGHT`] at once, while the calling thread appends the
+//! finished ones in order: the file's bytes do not depend on the thread count, the threads never
+//! wait for a slow group of the same wave, and memory stays a few row groups however large the
+//! input. All inputs of a run must be
 //! Parquet with the same columns ([`check_inputs`]): one file has one schema.
 
 use std::fs::File;
@@ -26,7 +28,6 @@ use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowRowGro
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use rayon::prelude::*;
 use storydup_core::error::{Error, Result};
 
 use crate::atomic::{Output, Pending};
@@ -40,12 +41,13 @@ const BATCH_ROWS: usize = 1024;
 
 /// Bytes (texts and the other columns, decoded) of a row group of `kept.parquet`, about: a
 /// group is cut at the first batch boundary past it. Each group is encoded on one thread, so this
-/// is also the grain of the parallel write: a 100 MB corpus gives the threads six to share.
-const GROUP_BYTES: usize = 16 << 20;
+/// is also the grain of the parallel write: a 100 MB corpus gives the threads eleven to share
+/// (with sixteen MiB, six: the last one kept a thread waiting, 0.05 s of a 0.6 s run).
+const GROUP_BYTES: usize = 8 << 20;
 
-/// Row groups encoded at once, at most, whatever the thread count: memory is about three times
-/// [`GROUP_BYTES`] a group (texts, their Arrow column, the encoded pages).
-const MAX_WAVE: usize = 8;
+/// Row groups read and not yet appended, at most, whatever the thread count: memory is about
+/// three times [`GROUP_BYTES`] a group (texts, their Arrow column, the encoded pages).
+const IN_FLIGHT: usize = 8;
 
 /// Whether a run over `corpus` writes `kept.parquet` (its inputs are Parquet).
 pub fn is_parquet(corpus: &Corpus) -> bool {
@@ -62,6 +64,29 @@ fn schema_of(path: &Path) -> Option<SchemaRef> {
     ParquetRecordBatchReaderBuilder::try_new(f)
         .ok()
         .map(|b| b.schema().clone())
+}
+
+/// A schema's columns as messages name them: `name: type, ...`.
+pub fn columns(s: &Schema) -> String {
+    s.fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The Parquet file at `path`: its schema as [`check_inputs`] compares it (every field, with
+/// its nullability and metadata) and its [`columns`], or `None` when it cannot be read.
+pub fn schema_description(path: &Path) -> Option<(String, String)> {
+    schema_of(path).map(|s| (format!("{:?}", s.fields()), columns(&s)))
+}
+
+/// Why files `first` and `other` cannot be deduplicated together, with their columns.
+pub fn schema_mismatch(first: &str, first_columns: &str, other: &str, other_columns: &str) -> String {
+    format!(
+        "{first} and {other} have different columns ({first_columns} / {other_columns}): kept.parquet has one \
+         schema; deduplicate files of one schema together"
+    )
 }
 
 /// Refuses, before anything is read, a dedup run whose kept records cannot go to one file:
@@ -98,22 +123,9 @@ pub fn check_inputs(corpus: &Corpus) -> Result<()> {
         match &first {
             None => first = Some((&s.display, schema)),
             Some((name, f)) if f.fields() != schema.fields() => {
-                let cols = |s: &Schema| {
-                    s.fields()
-                        .iter()
-                        .map(|f| format!("{}: {}", f.name(), f.data_type()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
                 return Err(Error::Params {
                     field: "INPUT",
-                    reason: format!(
-                        "{name} and {} have different columns ({} / {}): kept.parquet has one schema; \
-                         deduplicate files of one schema together",
-                        s.display,
-                        cols(f),
-                        cols(&schema)
-                    ),
+                    reason: schema_mismatch(name, &columns(f), &s.display, &columns(&schema)),
                 });
             }
             Some(_) => {}
@@ -191,30 +203,45 @@ pub fn write(
     let (mut file, factory) = ArrowWriter::try_new(ToOutput(&mut out), schema.clone(), Some(props))
         .and_then(ArrowWriter::into_serialized_writer)
         .map_err(out_err)?;
-    let wave = rayon::current_num_threads().clamp(1, MAX_WAVE);
+    // Enough groups in flight that no thread waits for the one being appended.
+    let in_flight = (2 * rayon::current_num_threads() + 1).clamp(2, IN_FLIGHT);
     let reader = Reader::new(corpus);
     let mut groups = Groups::new(corpus, &kept, &schema, spooled);
-    let mut index = 0;
-    loop {
-        // Reading (the small columns) is sequential; encoding, nearly all of the work, is not.
-        let batch: Vec<Group> = (&mut groups).take(wave).collect::<Result<_>>()?;
-        if batch.is_empty() {
-            break;
-        }
-        let encoded: Vec<Result<Vec<ArrowColumnChunk>>> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(k, g)| encode(g, index + k, &factory, &schema, spooled, &reader))
-            .collect();
-        for chunks in encoded {
+    let (done, finished) = std::sync::mpsc::channel();
+    // Runs here, not on the pool: this thread reads groups and appends, the pool encodes.
+    rayon::in_place_scope(|scope| -> Result<()> {
+        let mut encoded: std::collections::BTreeMap<usize, Result<Vec<ArrowColumnChunk>>> = Default::default();
+        let (mut started, mut appended, mut read_all) = (0usize, 0usize, false);
+        loop {
+            while !read_all && started - appended < in_flight {
+                match groups.next().transpose()? {
+                    Some(group) => {
+                        let (done, factory, schema, reader) = (done.clone(), &factory, &schema, &reader);
+                        let index = started;
+                        scope.spawn(move |_| {
+                            let _ = done.send((index, encode(&group, index, factory, schema, spooled, reader)));
+                        });
+                        started += 1;
+                    }
+                    None => read_all = true,
+                }
+            }
+            if appended == started {
+                return Ok(());
+            }
+            while !encoded.contains_key(&appended) {
+                let (index, chunks) = finished.recv().expect("every spawned group reports");
+                encoded.insert(index, chunks);
+            }
+            let chunks = encoded.remove(&appended).expect("just received")?;
             let mut row_group = file.next_row_group().map_err(out_err)?;
-            for c in chunks? {
+            for c in chunks {
                 c.append_to_row_group(&mut row_group).map_err(out_err)?;
             }
             row_group.close().map_err(out_err)?;
+            appended += 1;
         }
-        index += batch.len();
-    }
+    })?;
     file.close().map_err(out_err)?;
     Ok((out.finish()?, count))
 }

@@ -6,8 +6,7 @@
 //! field is skipped at any depth without being built.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -16,6 +15,7 @@ use storydup_core::error::{Location, Problem, Result};
 use storydup_core::params::MissingId;
 
 use super::compress::{open_plain, sniff, stream_problem, Compression};
+use super::held::SpoolWriter;
 use super::{
     place_id, push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source,
     SourceId, Stored, Tally, CHUNK_BYTES,
@@ -113,24 +113,7 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>,
         let problem = format!("cannot open: {e}; check that the file exists and is readable");
         (loc(0, 0), Problem::new("unreadable_input", problem))
     })?;
-    let mut spool = match &src.spool {
-        Some(p) => Some(BufWriter::with_capacity(
-            1 << 20,
-            File::create(p).map_err(|e| {
-                (
-                    loc(0, 0),
-                    Problem::new(
-                        "unreadable_input",
-                        format!(
-                            "cannot create spool file {}: {e}; check that its folder is writable and has room",
-                            p.display()
-                        ),
-                    ),
-                )
-            })?,
-        )),
-        None => None,
-    };
+    let mut spool = src.spool.as_deref().map(|p| SpoolWriter::new(p, src.held.as_deref()));
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 4096);
     let mut buf_offset: u64 = 0; // offset of buf[0] in the plain stream
     let mut line: u64 = 1; // line number of buf[0]
@@ -149,7 +132,7 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>,
         let failed = (&mut input).take(CHUNK_BYTES as u64).read_to_end(&mut buf).err();
         let n = buf.len() - old;
         if let Some(w) = spool.as_mut() {
-            w.write_all(&buf[old..]).map_err(|e| {
+            w.write(&buf[old..]).map_err(|e| {
                 (
                     loc(line, buf_offset),
                     Problem::new("unreadable_input", spool_failed(&e)),
@@ -248,8 +231,8 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>,
             break;
         }
     }
-    if let Some(mut w) = spool {
-        w.flush().map_err(|e| {
+    if let Some(w) = spool {
+        w.finish().map_err(|e| {
             (
                 loc(line, buf_offset),
                 Problem::new("unreadable_input", spool_failed(&e)),
@@ -259,9 +242,9 @@ fn read_jsonl(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_>,
     Ok(())
 }
 
-/// The problem of a spool file that could not be written.
-fn spool_failed(e: &std::io::Error) -> String {
-    format!("cannot write spool file: {e}; check that its folder is writable and has room")
+/// The problem of a spool file that could not be created or written.
+pub(crate) fn spool_failed(e: &std::io::Error) -> String {
+    format!("cannot write spool file: {e}; check that the output folder is writable and has room")
 }
 
 /// An oversized line being skipped over, or cut down, as it streams by.
@@ -577,6 +560,7 @@ mod tests {
             format: &Jsonl,
             name_id: None,
             spool: None,
+            held: None,
         }
     }
 

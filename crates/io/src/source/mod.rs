@@ -10,8 +10,9 @@
 //! bounded channel; a record longer than `max_doc_bytes` is skipped over without being held and
 //! reported as oversized, or with [`Oversized::Truncate`] cut down as it streams by to its id and
 //! the start of its text ([`crate::cut`]). Compressed input and standard input are copied,
-//! decompressed, into a spool file as they are read, so that later stages can re-read any record
-//! by byte offset (exact verification, copying the kept records) without holding texts in memory.
+//! decompressed, into a spool as they are read, so that later stages can re-read any record by
+//! byte offset (exact verification, copying the kept records): its first [`held::HELD_BYTES`]
+//! (over all spools of a run) in memory, the rest in a file.
 //!
 //! As each file is read, its bytes as stored are counted and hashed ([`Digest`]), so that
 //! `summary.json` can say what was read and `verify` can tell another input from it. A file in a
@@ -34,6 +35,7 @@ use storydup_core::params::{MissingId, OnOversized};
 use storydup_core::schema::InputFile;
 
 pub mod compress;
+pub mod held;
 pub mod jsonl;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -322,6 +324,8 @@ pub struct Source {
     pub name_id: Option<String>,
     /// Where the decompressed bytes are kept for re-reading, when the input is compressed or stdin.
     pub spool: Option<PathBuf>,
+    /// The spool's first bytes, when held in memory instead of written to `spool` ([`held`]).
+    pub held: Option<Arc<held::Held>>,
 }
 
 impl Source {
@@ -525,10 +529,12 @@ impl Corpus {
             });
         }
         let mut spools = 0usize;
+        let budget = held::Budget::new(held::HELD_BYTES);
         let mut add = |corpus: &mut Corpus, mut src: Source, needs_spool: bool| {
             if needs_spool {
                 spools += 1;
                 src.spool = Some(spool_dir.join(format!("spool-{spools:05}.jsonl")));
+                src.held = Some(Arc::new(held::Held::new(&budget)));
             }
             corpus.sources.push(src);
         };
@@ -542,6 +548,7 @@ impl Corpus {
                     format: &jsonl::Jsonl,
                     name_id: None,
                     spool: None,
+                    held: None,
                 };
                 add(&mut corpus, src, true);
                 corpus.inputs.push(Input {
@@ -575,6 +582,7 @@ impl Corpus {
                         format,
                         name_id: format.one_record_per_file().then_some(rel),
                         spool: None,
+                        held: None,
                     };
                     add(&mut corpus, src, needs_spool);
                 }
@@ -595,6 +603,7 @@ impl Corpus {
                     format,
                     name_id,
                     spool: None,
+                    held: None,
                 };
                 add(&mut corpus, src, needs_spool);
             }
@@ -816,6 +825,10 @@ impl<'c> Reader<'c> {
     pub fn blocks(&self, span: &Span, len: u64, mut f: impl FnMut(&[u8])) -> Result<()> {
         const BLOCK: u64 = 1 << 20;
         let src = &self.corpus.sources[span.source as usize];
+        let len = len.min(span.len);
+        if src.held.as_ref().is_some_and(|h| h.read(span.offset, len, &mut f)) {
+            return Ok(());
+        }
         let path = src.plain_path();
         let io_err = |source: io::Error| Error::Io {
             path: path.to_path_buf(),
@@ -829,7 +842,6 @@ impl<'c> Reader<'c> {
             let f = self.files[span.source as usize].get_or_init(|| File::open(path).map_err(|e| e.to_string()));
             f.as_ref().map_err(|e| io_err(io::Error::other(e.clone())))?
         };
-        let len = len.min(span.len);
         let mut buf = vec![0u8; len.min(BLOCK) as usize];
         let mut done = 0u64;
         while done < len {

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,6 +31,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use storydup_core::error::{Location, Problem, Result};
 
+use super::held::SpoolWriter;
+use super::jsonl::spool_failed;
 use super::{
     push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source, SourceId,
     Stored, CHUNK_BYTES,
@@ -115,8 +117,9 @@ impl Format for Parquet {
     }
 }
 
-/// The text of a spooled row's frame (`kept.parquet` takes kept texts from the spool).
-pub(crate) fn frame_text(bytes: &[u8]) -> Option<&str> {
+/// The text of a spooled row's frame (`kept.parquet` takes kept texts from the spool; the Spark
+/// job verifies rows from their frames).
+pub fn frame_text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok().and_then(Frame::parse).map(|f| f.text)
 }
 
@@ -308,11 +311,7 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
         .build()
         .map_err(|e| fail(0, format!("not a readable Parquet file: {e}")))?;
     let spool_path = src.spool.as_ref().expect("Parquet sources are spooled");
-    let mut spool = BufWriter::with_capacity(
-        1 << 20,
-        File::create(spool_path)
-            .map_err(|e| fail(0, format!("cannot create spool file {}: {e}", spool_path.display())))?,
-    );
+    let mut spool = SpoolWriter::new(spool_path, src.held.as_deref());
     let mut spool_offset = 0u64;
     let mut row = 0u64; // rows read so far; the next row is row + 1
     let mut chunk = Chunk::default();
@@ -387,9 +386,7 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
             spool_offset += len;
         }
         if chunk.data.len() >= CHUNK_BYTES || chunk.items.len() >= 16 * BATCH_ROWS {
-            spool
-                .write_all(&chunk.data)
-                .map_err(|e| fail(row, format!("cannot write spool file: {e}")))?;
+            spool.write(&chunk.data).map_err(|e| fail(row, spool_failed(&e)))?;
             chunk.read_s = busy.elapsed().as_secs_f64();
             if !sink.send(std::mem::take(&mut chunk)) {
                 return Ok(());
@@ -398,9 +395,9 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
         }
     }
     spool
-        .write_all(&chunk.data)
-        .and_then(|()| spool.flush())
-        .map_err(|e| fail(row, format!("cannot write spool file: {e}")))?;
+        .write(&chunk.data)
+        .and_then(|()| spool.finish())
+        .map_err(|e| fail(row, spool_failed(&e)))?;
     chunk.read_s = busy.elapsed().as_secs_f64();
     if !chunk.items.is_empty() {
         sink.send(chunk);
