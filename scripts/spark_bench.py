@@ -7,6 +7,8 @@ whether the outputs are byte-identical to the CLI's for each partition count.
 
     scripts/spark_bench.py CORPUS.jsonl --partitions 1 4 [--storydup target/release/storydup] [--json OUT]
 
+CORPUS may be Parquet (`.parquet`): the kept rows are then compared in kept.parquet.
+
 Run it with the Python that has pyspark and the storydup package (bench-work/spark-venv).
 """
 import argparse
@@ -86,7 +88,8 @@ def main() -> int:
         subprocess.run(cmd, check=True)
         spark_s = time.time() - t
         m = json.loads(metrics.read_text())
-        same = {n: (cli_out / n).read_bytes() == (spark_out / n).read_bytes() for n in OUTPUTS}
+        outputs = [("kept.parquet" if n == "kept.jsonl" and a.corpus.endswith(".parquet") else n) for n in OUTPUTS]
+        same = {n: (cli_out / n).read_bytes() == (spark_out / n).read_bytes() for n in outputs}
         same["summary.json"] = summary_without_run_figures(cli_out) == summary_without_run_figures(spark_out)
         rec = m["records"]
         runs.append(

@@ -33,7 +33,9 @@ use storydup_core::params::{Params, Shingle, Verify};
 use storydup_core::schema::{InputFile, RejectedLine, Summary, Timings};
 use storydup_core::shingle::Shingler;
 use storydup_io::dedup::{cluster_line, lsh_summary, removed_line, sign_chunk, stop_advice};
+use storydup_io::source::held::{Budget, Held, HELD_BYTES};
 use storydup_io::source::jsonl::{line_record, push_record, Jsonl};
+use storydup_io::source::parquet::{frame_text, Parquet};
 use storydup_io::source::{
     duplicate_id, oversized_policy, parse, place_id, ChunkResult, Corpus, Fields, Item, Limits, Source, Stored,
 };
@@ -360,17 +362,7 @@ pub fn spark_sign<'py>(
         let limits = limits(&params);
         let corpus = jsonl_corpus();
         let n_perm = params.num_perm;
-        let mut status = Vec::new();
-        let mut size = Vec::new();
-        let mut truncated = Vec::new();
-        let mut place = Vec::new();
-        let (mut record, mut id, mut sig, mut kind, mut reason) = (
-            Col::var(false),
-            Col::var(true),
-            Col::var(false),
-            Col::var(true),
-            Col::var(true),
-        );
+        let mut rows = SignedRows::default();
         for batch in &batches {
             cancel.check()?;
             let raw = Bytes::of(batch, "raw")?;
@@ -397,55 +389,280 @@ pub fn spark_sign<'py>(
             let mut signed = signed.into_iter().zip(sigs.chunks(n_perm.max(1)));
             for (row, rec) in recs.into_iter().enumerate() {
                 let Some(rec) = rec else {
-                    status.push(BLANK);
-                    size.push(0);
-                    truncated.push(0);
-                    place.push(0);
-                    record.push(Some(&[]))?;
-                    for c in [&mut id, &mut sig, &mut kind, &mut reason] {
-                        c.push(None)?;
-                    }
+                    rows.blank()?;
                     continue;
                 };
                 let (result, slots) = signed.next().expect("one signed result per record");
-                record.push(Some(rec))?;
-                match result {
-                    Ok((key, s, _)) => {
-                        status.push(OK);
-                        size.push(s.num_shingles as i32);
-                        truncated.push(u8::from(s.truncated));
-                        place.push(u8::from(key == place_id(&corpus.sources[0], row as u64 + 1)));
-                        id.push(Some(key.as_bytes()))?;
-                        sig.push(Some(&slot_bytes(slots)))?;
-                        kind.push(None)?;
-                        reason.push(None)?;
-                    }
-                    Err((key, problem)) => {
-                        status.push(REJECTED);
-                        size.push(0);
-                        truncated.push(0);
-                        place.push(0);
-                        id.push(key.as_deref().map(str::as_bytes))?;
-                        sig.push(None)?;
-                        kind.push(Some(problem.kind.as_bytes()))?;
-                        reason.push(Some(problem.message.as_bytes()))?;
-                    }
-                }
+                let is_place = |key: &str| key == place_id(&corpus.sources[0], row as u64 + 1);
+                rows.record(rec, result, slots, is_place)?;
             }
         }
-        let mut cols = Cols::default();
-        cols.u8("status", &status);
-        cols.var("record", record);
-        cols.var("id", id);
-        cols.u8("place", &place);
-        cols.i32("size", &size);
-        cols.u8("truncated", &truncated);
-        cols.var("sig", sig);
-        cols.var("kind", kind);
-        cols.var("reason", reason);
-        Ok(cols)
+        Ok(rows.cols())
     })?;
     cols.into_py(py)
+}
+
+/// The columns of [`spark_sign`] and [`ParquetReader::next_batch`], a row at a time.
+struct SignedRows {
+    status: Vec<u8>,
+    size: Vec<i32>,
+    truncated: Vec<u8>,
+    place: Vec<u8>,
+    /// Whether rows carry their place ([`SignedRows::at`]).
+    located: bool,
+    line: Vec<i64>,
+    offset: Vec<i64>,
+    record: Col,
+    id: Col,
+    sig: Col,
+    kind: Col,
+    reason: Col,
+}
+
+impl Default for SignedRows {
+    fn default() -> SignedRows {
+        SignedRows {
+            status: Vec::new(),
+            size: Vec::new(),
+            truncated: Vec::new(),
+            place: Vec::new(),
+            located: false,
+            line: Vec::new(),
+            offset: Vec::new(),
+            record: Col::var(false),
+            id: Col::var(true),
+            sig: Col::var(false),
+            kind: Col::var(true),
+            reason: Col::var(true),
+        }
+    }
+}
+
+impl SignedRows {
+    fn len(&self) -> usize {
+        self.status.len()
+    }
+
+    /// A blank line: no record.
+    fn blank(&mut self) -> Result<(), JobError> {
+        self.push(BLANK, 0, 0, 0, Some(&[]), None, None, None)
+    }
+
+    /// A record and what signing it gave; `is_place` tells an id that stands for the place.
+    fn record(
+        &mut self,
+        rec: &[u8],
+        result: storydup_io::dedup::SignedRecord,
+        slots: &[u32],
+        is_place: impl Fn(&str) -> bool,
+    ) -> Result<(), JobError> {
+        match result {
+            Ok((key, s, _)) => {
+                let place = u8::from(is_place(&key));
+                let sig = slot_bytes(slots);
+                let size = s.num_shingles as i32;
+                self.push(
+                    OK,
+                    size,
+                    u8::from(s.truncated),
+                    place,
+                    Some(rec),
+                    Some(&key),
+                    Some(&sig),
+                    None,
+                )
+            }
+            Err((key, problem)) => self.push(
+                REJECTED,
+                0,
+                0,
+                0,
+                Some(rec),
+                key.as_deref(),
+                None,
+                Some((problem.kind, &problem.message)),
+            ),
+        }
+    }
+
+    /// Where the input broke: no record.
+    fn failed(&mut self, problem: &Problem) -> Result<(), JobError> {
+        self.push(
+            FAILED,
+            0,
+            0,
+            0,
+            None,
+            None,
+            None,
+            Some((problem.kind, &problem.message)),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        status: u8,
+        size: i32,
+        truncated: u8,
+        place: u8,
+        record: Option<&[u8]>,
+        id: Option<&str>,
+        sig: Option<&[u8]>,
+        problem: Option<(&str, &str)>,
+    ) -> Result<(), JobError> {
+        self.status.push(status);
+        self.size.push(size);
+        self.truncated.push(truncated);
+        self.place.push(place);
+        self.record.push(record)?;
+        self.id.push(id.map(str::as_bytes))?;
+        self.sig.push(sig)?;
+        self.kind.push(problem.map(|p| p.0.as_bytes()))?;
+        self.reason.push(problem.map(|p| p.1.as_bytes()))
+    }
+
+    /// The columns; when `located`, each row's `line` and `offset` too.
+    fn cols(self) -> Cols {
+        let mut cols = Cols::default();
+        cols.u8("status", &self.status);
+        cols.var("record", self.record);
+        cols.var("id", self.id);
+        cols.u8("place", &self.place);
+        cols.i32("size", &self.size);
+        cols.u8("truncated", &self.truncated);
+        cols.var("sig", self.sig);
+        cols.var("kind", self.kind);
+        cols.var("reason", self.reason);
+        if self.located {
+            cols.i64("line", &self.line);
+            cols.i64("offset", &self.offset);
+        }
+        cols
+    }
+
+    /// The place of the row pushed last.
+    fn at(&mut self, line: u64, offset: u64) {
+        self.line.push(line as i64);
+        self.offset.push(offset as i64);
+    }
+}
+
+/// Reads a Parquet file (saved on the executor's disk) with the command line's own reader
+/// (`storydup_io::source::parquet`: the id and text columns by name, a row's place `FILE:ROW`
+/// as its id when there is no id column, null or non-string texts rejected with their row, rows
+/// over `--max-doc-bytes` rejected or cut down, a corrupt file reported where reading stopped),
+/// and signs each row as the command line does. Each record's bytes are the reader's frame of the
+/// row (id and text), which [`spark_verify`] reads back with `parquet`.
+#[pyclass(unsendable)]
+pub struct ParquetReader {
+    rx: Receiver<ChunkResult>,
+    corpus: Corpus,
+    params: Params,
+    schema: Option<(String, String)>,
+    bytes_read: u64,
+    done: bool,
+}
+
+/// A Parquet file on this machine, named `display` in messages and places, its rows spooled
+/// under `spool` (held in memory while `budget` lasts), as the command line reads one.
+fn parquet_source(path: PathBuf, display: String, spool: PathBuf, budget: &Budget) -> Source {
+    Source {
+        display,
+        path: Some(path),
+        format: &Parquet,
+        name_id: None,
+        spool: Some(spool),
+        held: Some(std::sync::Arc::new(Held::new(budget))),
+    }
+}
+
+/// Opens `path`, a Parquet file named `display` in messages and places, spooling its rows under
+/// `spool` (a file path; held in memory while it is small).
+#[pyfunction]
+pub fn spark_read_parquet(
+    path: PathBuf,
+    display: String,
+    spool: PathBuf,
+    params_json: &str,
+) -> PyResult<ParquetReader> {
+    let params = params_of(params_json)?;
+    let schema = storydup_io::kept_parquet::schema_description(&path);
+    let corpus = Corpus::of_sources(vec![parquet_source(path, display, spool, &Budget::new(HELD_BYTES))]);
+    let l = limits(&params);
+    let rx = corpus.read_records(
+        params.max_doc_bytes,
+        &l.oversized,
+        &[&params.id_field, &params.text_field],
+    );
+    Ok(ParquetReader {
+        rx,
+        corpus,
+        params,
+        schema,
+        bytes_read: 0,
+        done: false,
+    })
+}
+
+#[pymethods]
+impl ParquetReader {
+    /// The next rows, signed, about `max_rows` of them (whole chunks of the reader), or `None` at
+    /// the end: the columns of [`spark_sign`], and each row's `line` (its row, from 1) and
+    /// `offset` (as the command line reports it).
+    fn next_batch<'py>(&mut self, py: Python<'py>, max_rows: usize) -> PyResult<Option<Bound<'py, PyDict>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (rx, corpus, params) = (&mut self.rx, &self.corpus, &self.params);
+        let (rows, bytes, done) = run(py, THREADS, move |cancel| {
+            let signer = Signer::new(params)?;
+            let mut rows = SignedRows {
+                located: true,
+                ..SignedRows::default()
+            };
+            let mut bytes = 0u64;
+            while rows.len() < max_rows.max(1) {
+                cancel.check()?;
+                match rx.recv() {
+                    Ok(Ok(chunk)) => {
+                        bytes += chunk.bytes_read;
+                        let mut sigs = vec![u32::MAX; chunk.items.len() * params.num_perm];
+                        let (signed, _) = sign_chunk(corpus, &chunk, &signer, &mut sigs);
+                        for ((item, result), slots) in
+                            chunk.items.iter().zip(signed).zip(sigs.chunks(params.num_perm.max(1)))
+                        {
+                            rows.record(chunk.bytes(item), result, slots, |_| false)?;
+                            rows.at(item.span.line, item.span.offset);
+                        }
+                    }
+                    Ok(Err((at, problem))) => {
+                        rows.failed(&problem)?;
+                        rows.at(at.line, at.byte_offset);
+                    }
+                    Err(_) => return Ok((rows, bytes, true)),
+                }
+            }
+            Ok((rows, bytes, false))
+        })?;
+        self.bytes_read += bytes;
+        self.done = done;
+        rows.cols().into_py(py).map(Some)
+    }
+
+    /// Bytes read so far, as the command line counts them (`input_bytes`): all of them once
+    /// [`ParquetReader::next_batch`] has returned `None`.
+    #[getter]
+    fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// The file's schema as the command line compares the inputs' schemas (a key equal for equal
+    /// schemas, and the columns as messages name them), or `None` when it cannot be read.
+    #[getter]
+    fn schema(&self) -> Option<(String, String)> {
+        self.schema.clone()
+    }
 }
 
 /// Reads a gzip or zstd JSONL file (saved on the executor's disk) with the command line's own
@@ -566,6 +783,71 @@ impl CompressedReader {
     fn bytes_read(&self) -> u64 {
         self.bytes_read
     }
+}
+
+/// The command line's message for two Parquet inputs whose schemas differ.
+#[pyfunction]
+pub fn spark_schema_mismatch(first: &str, first_columns: &str, other: &str, other_columns: &str) -> String {
+    storydup_io::kept_parquet::schema_mismatch(first, first_columns, other, other_columns)
+}
+
+/// Writes `out_dir/kept.parquet` as `storydup dedup` writes it, from local copies of the run's
+/// Parquet files (`paths`, named `displays`, in input order): each file is read again with the
+/// command line's reader, and every row it accepts is written unless its row (from 1) is in that
+/// file's `not_kept` (removed, or rejected for its id). `texts_whole`: no record was cut down
+/// (the run's `truncated` is 0), as the command line decides where the kept texts come from.
+/// Returns the number of rows written.
+#[pyfunction]
+pub fn spark_write_kept_parquet(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    displays: Vec<String>,
+    not_kept: Vec<Vec<u64>>,
+    params_json: &str,
+    texts_whole: bool,
+    out_dir: PathBuf,
+) -> PyResult<u64> {
+    let params = params_of(params_json)?;
+    if paths.len() != displays.len() || paths.len() != not_kept.len() {
+        return Err(PyValueError::new_err("paths, displays and not_kept differ in length"));
+    }
+    run(py, THREADS, move |cancel| {
+        let budget = Budget::new(HELD_BYTES);
+        let spool = out_dir.join(".storydup-spark-spool");
+        std::fs::create_dir_all(&spool)
+            .map_err(|e| JobError::Value(format!("cannot create {}: {e}", spool.display())))?;
+        let sources = paths
+            .into_iter()
+            .zip(displays)
+            .enumerate()
+            .map(|(k, (path, display))| parquet_source(path, display, spool.join(format!("spool-{k:05}")), &budget))
+            .collect();
+        let corpus = Corpus::of_sources(sources);
+        let l = limits(&params);
+        let mut spans = Vec::new();
+        let mut removed = Vec::new();
+        for chunk in corpus.read_records(
+            params.max_doc_bytes,
+            &l.oversized,
+            &[&params.id_field, &params.text_field],
+        ) {
+            cancel.check()?;
+            // A file that breaks is reported by the first pass; here its rows stop there too.
+            let Ok(chunk) = chunk else { continue };
+            for item in &chunk.items {
+                if matches!(item.stored, Stored::Whole | Stored::Cut(_)) {
+                    let gone = &not_kept[item.span.source as usize];
+                    removed.push(gone.binary_search(&item.span.line).is_ok());
+                    spans.push(item.span);
+                }
+            }
+        }
+        let (pending, n) =
+            storydup_io::kept_parquet::write(&out_dir, &corpus, &spans, &removed, &params.text_field, texts_whole)?;
+        pending.commit()?;
+        let _ = std::fs::remove_dir_all(&spool);
+        Ok(n)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,6 +983,8 @@ pub fn spark_near_enough<'py>(
 /// record it reads again (cut down again when over `--max-doc-bytes`).
 struct RecordTexts<'a> {
     records: Vec<&'a [u8]>,
+    /// The records are Parquet rows' frames ([`ParquetReader`]), not JSONL lines.
+    parquet: bool,
     params: &'a Params,
     limits: &'a Limits,
     corpus: &'a Corpus,
@@ -712,6 +996,12 @@ impl TextSource for RecordTexts<'_> {
             .records
             .get(doc.index())
             .ok_or_else(|| Error::Internal(format!("no record {}", doc.0)))?;
+        if self.parquet {
+            // The frame as the reader kept it (already cut under --oversized truncate).
+            return frame_text(bytes)
+                .map(|t| Cow::Owned(t.to_owned()))
+                .ok_or_else(|| Error::Internal("a Parquet row's frame no longer parses".into()));
+        }
         let mut chunk = storydup_io::source::Chunk::default();
         push_record(&mut chunk, 0, bytes, 1, 0, self.limits);
         let item: &Item = chunk
@@ -758,13 +1048,15 @@ const COMPONENT: u8 = 2;
 /// (`rowtype` 1: `first`, its first member, `id` the kept record's, `kept_pos`, `members` its
 /// ids, each a little-endian u32 length and the bytes); per removed record (`rowtype` 0: `key`,
 /// `first`, `id`, `dup_id`, `matched_id` when it is not the kept one, `similarity`, `measure` 1
-/// Jaccard or 2 containment).
+/// Jaccard or 2 containment). With `parquet`, the records are Parquet rows' frames.
 #[pyfunction]
+#[pyo3(signature = (stream, params_json, last, parquet=false))]
 pub fn spark_verify<'py>(
     py: Python<'py>,
     stream: &Bound<'py, PyAny>,
     params_json: &str,
     last: bool,
+    parquet: bool,
 ) -> PyResult<(Bound<'py, PyDict>, usize)> {
     let params = params_of(params_json)?;
     let batches = batches(stream)?;
@@ -840,6 +1132,7 @@ pub fn spark_verify<'py>(
             };
             let texts = RecordTexts {
                 records: members.iter().map(|m| m.7.unwrap_or_default()).collect(),
+                parquet,
                 params: &params,
                 limits: &limits,
                 corpus: &corpus,
@@ -1182,6 +1475,10 @@ pub fn spark_is_exact(params_json: &str) -> PyResult<bool> {
 /// Adds the functions above to the extension module (used by `storydup.spark` only).
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CompressedReader>()?;
+    m.add_class::<ParquetReader>()?;
+    m.add_function(wrap_pyfunction!(spark_read_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_write_kept_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(spark_schema_mismatch, m)?)?;
     m.add_function(wrap_pyfunction!(spark_params, m)?)?;
     m.add_function(wrap_pyfunction!(spark_sign, m)?)?;
     m.add_function(wrap_pyfunction!(spark_read_compressed, m)?)?;

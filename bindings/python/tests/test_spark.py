@@ -202,3 +202,144 @@ def test_stop_names_the_first_bad_record(session, corpus, tmp_path, capsys):
     cli = subprocess.run([_binary(), "-q", "dedup", str(corpus), "--out", str(tmp_path / "cli")], capture_output=True, text=True)
     assert cli.returncode == 2
     assert err.strip() == cli.stderr.strip()
+
+
+# ------------------------------------------------------------------------------------------------
+# Parquet input: kept.parquet, byte for byte the command line's.
+
+PARQUET_OUTPUTS = ["kept.parquet", "removed.jsonl", "clusters.jsonl", "rejected.jsonl"]
+
+
+def _parquet_rows(lines, start, stop, rng):
+    """Records of the generated corpus as table rows, with a nested column and an int column."""
+    rows = []
+    for k, line in enumerate(lines[start:stop]):
+        r = json.loads(line)
+        rows.append(
+            {
+                "id": r["id"],
+                "text": r["text"],
+                "meta": {"n": k, "tags": [f"t{k % 5}", "x"]},
+                "score": rng.random(),
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def parquet_corpus(tmp_path_factory) -> Path:
+    """A folder of two Parquet files of one schema (several row groups, a nested column), with a
+    null text, a repeated id and a record over --max-doc-bytes in the first; and a file the walk
+    skips."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path_factory.mktemp("spark-parquet")
+    gen = root / "gen.jsonl"
+    _generated(gen, "1MB")
+    lines = gen.read_bytes().splitlines()
+    rng = random.Random(7)
+    half = len(lines) // 2
+    first = _parquet_rows(lines, 0, half, rng)
+    first[10]["text"] = None
+    first[20]["id"] = first[5]["id"]
+    first[30]["text"] = first[7]["text"] * 40
+    second = _parquet_rows(lines, half, len(lines), rng)
+    inp = root / "in"
+    (inp / "b").mkdir(parents=True)
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("text", pa.string()),
+            ("meta", pa.struct([("n", pa.int64()), ("tags", pa.list_(pa.string()))])),
+            ("score", pa.float64()),
+        ]
+    )
+    pq.write_table(pa.Table.from_pylist(first, schema=schema), inp / "a.parquet", row_group_size=100)
+    pq.write_table(pa.Table.from_pylist(second, schema=schema), inp / "b" / "c.parquet", row_group_size=150)
+    (inp / "notes.md").write_text("not an input\n")
+    return inp
+
+
+PARQUET_OPTIONS = {
+    # Texts cut down: kept.parquet reads every column from the files.
+    "truncate": OPTIONS,
+    # No text cut: kept.parquet takes the texts from the run's spool.
+    "whole": ["--on-error", "skip"],
+}
+
+
+def _cli(corpus: Path, out: Path, *args) -> None:
+    subprocess.run([_binary(), "-q", "dedup", str(corpus), "--out", str(out), *args], check=True)
+
+
+def _same_parquet(cli: Path, spark: Path) -> None:
+    for name in PARQUET_OUTPUTS:
+        a, b = (cli / name).read_bytes(), (spark / name).read_bytes()
+        assert a == b, f"{name} differs ({len(a)} vs {len(b)} bytes)"
+    assert _summary(cli) == _summary(spark)
+    assert sorted(p.name for p in spark.iterdir()) == sorted(PARQUET_OUTPUTS + ["summary.json"])
+
+
+@pytest.mark.parametrize("options", sorted(PARQUET_OPTIONS))
+@pytest.mark.parametrize("partitions", [1, 3, 7])
+def test_parquet_same_bytes_as_the_cli(session, parquet_corpus, tmp_path, options, partitions):
+    import pyarrow.parquet as pq
+
+    cli = tmp_path / "cli"
+    _cli(parquet_corpus, cli, *PARQUET_OPTIONS[options])
+    out = tmp_path / "out"
+    args = ["dedup", str(parquet_corpus), "--out", str(out), "-q", "--partitions", str(partitions)]
+    assert sdspark.main(args + PARQUET_OPTIONS[options]) == 0
+    _same_parquet(cli, out)
+    s = _summary(out)
+    assert s["removed"] > 20 and s["clusters"] > 10
+    assert s["rejected"] == (2 if options == "whole" else 2)  # the null text and the repeated id
+    assert s["truncated"] == (1 if options == "truncate" else 0)
+    kept = pq.read_table(out / "kept.parquet")
+    assert kept.num_rows == s["kept"]
+    assert kept.schema.field("meta").type.num_fields == 2  # the nested column, whole
+
+
+def test_parquet_without_an_id_column(session, parquet_corpus, tmp_path):
+    import pyarrow.parquet as pq
+
+    inp = tmp_path / "noid.parquet"
+    pq.write_table(pq.read_table(parquet_corpus / "a.parquet").drop(["id"]), inp, row_group_size=64)
+    cli = tmp_path / "cli"
+    _cli(inp, cli, "--on-error", "skip")
+    out = tmp_path / "out"
+    assert sdspark.main(["dedup", str(inp), "--out", str(out), "-q", "--partitions", "3", "--on-error", "skip"]) == 0
+    _same_parquet(cli, out)
+    s = _summary(out)
+    assert s["without_id"] == s["input"] - s["rejected"]
+    removed = [json.loads(x) for x in (out / "removed.jsonl").read_text().splitlines()]
+    assert removed and all(r["id"].startswith(f"{inp}:") for r in removed)
+
+
+def test_parquet_files_of_other_schemas_are_refused_as_the_cli_refuses_them(session, parquet_corpus, tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(parquet_corpus / "a.parquet", inp / "a.parquet")
+    pq.write_table(pq.read_table(parquet_corpus / "a.parquet").drop(["score"]), inp / "b.parquet")
+    code = sdspark.main(["dedup", str(inp), "--out", str(tmp_path / "out"), "-q", "--on-error", "skip"])
+    assert code == 2
+    err = capsys.readouterr().err
+    cli = subprocess.run(
+        [_binary(), "-q", "dedup", str(inp), "--out", str(tmp_path / "cli"), "--on-error", "skip"],
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 2
+    assert err.strip() == cli.stderr.strip()
+    # Parquet beside JSONL: refused too, in the command line's words.
+    (inp / "b.parquet").unlink()
+    (inp / "c.jsonl").write_text('{"id": "x", "text": "a few words here"}\n')
+    code = sdspark.main(["dedup", str(inp), "--out", str(tmp_path / "out"), "-q"])
+    assert code == 2
+    err = capsys.readouterr().err
+    cli = subprocess.run([_binary(), "-q", "dedup", str(inp), "--out", str(tmp_path / "cli2")], capture_output=True, text=True)
+    assert cli.returncode == 2
+    assert err.strip() == cli.stderr.strip()

@@ -230,7 +230,7 @@ pub fn write(
                 return Ok(());
             }
             while !encoded.contains_key(&appended) {
-                let (index, chunks) = finished.recv().expect("every spawned group reports");
+                let (index, chunks) = next_finished(&finished);
                 encoded.insert(index, chunks);
             }
             let chunks = encoded.remove(&appended).expect("just received")?;
@@ -244,6 +244,28 @@ pub fn write(
     })?;
     file.close().map_err(out_err)?;
     Ok((out.finish()?, count))
+}
+
+/// The next encoded group to finish. On a thread of the pool (a caller inside `pool.install`, as
+/// the Python package's calls are), waiting would leave the spawned groups no thread to run on
+/// when the pool has one: such a thread runs pending work while it waits.
+fn next_finished<T>(finished: &std::sync::mpsc::Receiver<T>) -> T {
+    use std::sync::mpsc::TryRecvError;
+    loop {
+        match finished.try_recv() {
+            Ok(r) => return r,
+            Err(TryRecvError::Disconnected) => unreachable!("the sender lives as long as the scope"),
+            Err(TryRecvError::Empty) => match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => {}
+                Some(rayon::Yield::Idle) => {
+                    if let Ok(r) = finished.recv_timeout(std::time::Duration::from_millis(1)) {
+                        return r;
+                    }
+                }
+                None => return finished.recv().expect("every spawned group reports"),
+            },
+        }
+    }
 }
 
 /// Kept rows of one input batch: the columns read from the file (all but the spooled one, when
@@ -431,5 +453,56 @@ impl<'a> Iterator for Groups<'a> {
             }
         }
         (!group.is_empty()).then_some(Ok(group))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Stored;
+    use arrow_array::RecordBatch;
+
+    /// Called from the only thread of a pool (as the Python package calls it), the writer must
+    /// still finish: its groups are encoded on that pool.
+    #[test]
+    fn writes_from_inside_a_one_thread_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        let n = 5000;
+        let ids: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+        let texts: Vec<String> = (0..n)
+            .map(|i| format!("text {i} {}", "word ".repeat(i % 400)))
+            .collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("text", Arc::new(StringArray::from(texts)) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = ArrowWriter::try_new(File::create(&input).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let corpus = Corpus::open(&[input.display().to_string()], &out).unwrap();
+        let mut spans = Vec::new();
+        for chunk in corpus.read_chunks(16 << 20, &crate::source::Oversized::Reject) {
+            for item in &chunk.unwrap().items {
+                assert!(matches!(item.stored, Stored::Whole));
+                spans.push(item.span);
+            }
+        }
+        let removed: Vec<bool> = (0..spans.len()).map(|d| d % 7 == 0).collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let r = pool.install(|| write(&out, &corpus, &spans, &removed, "text", true));
+                let _ = done.send(r.map(|(_, k)| k));
+            });
+            let kept = wait
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("the writer finishes");
+            assert_eq!(kept.unwrap(), removed.iter().filter(|r| !**r).count() as u64);
+        });
     }
 }

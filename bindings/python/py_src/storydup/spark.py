@@ -5,8 +5,9 @@
 
 also runs through ``spark-submit`` (``spark-submit .../storydup/spark.py dedup ...``). INPUT is any
 path Spark reads (local, ``hdfs://``, ``s3a://`` through the cluster's own configuration): JSONL
-files, plain, gzip or zstd (recognised by their first bytes, as the command line does), or folders
-of them (walked in byte order of names). DIR gets ``kept.jsonl``, ``removed.jsonl``,
+files, plain, gzip or zstd (recognised by their first bytes, as the command line does), Parquet
+files (``.parquet``), or folders of them (walked in byte order of names). DIR gets ``kept.jsonl``
+(``kept.parquet`` for Parquet input), ``removed.jsonl``,
 ``clusters.jsonl``, ``rejected.jsonl`` and ``summary.json``, each one file, byte-identical to
 ``storydup dedup``'s on the same inputs and options for any number of partitions (``summary.json``
 differs only in ``timings_s``, ``peak_rss_bytes`` and ``inputs[].xxh3``, which is null: a file's
@@ -19,7 +20,8 @@ between the stages, which are Spark jobs:
 
 1. **read and sign** (no shuffle): plain files through Spark's text source split on ``\\n`` only,
    each split numbered within itself; gzip and zstd files whole (one task each) through the
-   command line's reader. Each record's key is its place in input order, ``(file index << 40) +
+   command line's reader; Parquet files whole (one task each) through the command line's Parquet
+   reader, a row's line being its row. Each record's key is its place in input order, ``(file index << 40) +
    line``, made from per-split line counts (one row per split reaches the driver, never one per
    record), so it is the same for every partitioning. A record without an id field gets its place
    ``FILE:LINE`` as its id, as on the command line, once its line is known.
@@ -36,7 +38,9 @@ between the stages, which are Spark jobs:
 7. **outputs**: clusters numbered by the rank of their first member (per-partition counts reach the
    driver), lines formatted by the command line's writers, sorted by Spark, and the part files
    concatenated in order into one file per output (a streaming copy, or HDFS ``concat``), each
-   written under a temporary name and renamed into place, ``summary.json`` last.
+   written under a temporary name and renamed into place, ``summary.json`` last. ``kept.parquet``
+   is written by one task, with the command line's writer, from the input files and each file's
+   rows not kept, and its bytes are streamed to DIR through the driver.
 """
 
 from __future__ import annotations
@@ -61,18 +65,14 @@ from . import _storydup
 #: Bits of a key below the file index: lines per file up to 2**40.
 LINE_BITS = 40
 
-# Row status of the signing stage (bindings/python/src/spark.rs).
-OK, REJECTED, BLANK, FAILED, BYTES = 0, 1, 2, 3, 4
+# Row status of the signing stage (bindings/python/src/spark.rs); BYTES and SCHEMA rows are one
+# per compressed or Parquet file: its bytes as the command line counts them, its schema.
+OK, REJECTED, BLANK, FAILED, BYTES, SCHEMA = 0, 1, 2, 3, 4, 5
 # Row kinds of the verification stage.
 REMOVAL, CLUSTER, COMPONENT = 0, 1, 2
 
-#: Parquet files, which the command line reads and the Spark job does not yet: it says so rather
-#: than skip them (a folder's Parquet files would be read by one and not the other).
-PARQUET_EXTS = (".parquet", ".pq")
-NO_PARQUET = (
-    "Parquet input is not read by the Spark job yet; run storydup dedup, "
-    "or convert it to JSONL (one JSON object per line)"
-)
+#: Parquet files, by name as the command line tells them.
+PARQUET_EXTS = (".parquet",)
 
 JSONL_EXTS = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 
@@ -279,6 +279,112 @@ def _sign_compressed(params: str, files: Dict[str, int], fault: Optional[str]):
     return run
 
 
+def _sign_parquet(params: str, files: Dict[str, int], displays: List[str], fault: Optional[str]):
+    """Each Parquet file (one row of Spark's binaryFile source, on the executor's disk for the
+    task) read and signed by the command line's own reader; then a BYTES row (the bytes it read
+    as the command line counts them) and a SCHEMA row (its schema, compared on the driver)."""
+    schema = _spark_arrow_schema(SIGNED_SCHEMA)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for i in range(batch.num_rows):
+                _fault(fault, "sign")
+                path = batch.column("path")[i].as_py()
+                if path not in files:
+                    raise RuntimeError(f"storydup: Spark read a file the job did not list: {path}")
+                fidx = files[path]
+                tmp = tempfile.mkdtemp(prefix="storydup-spark-")
+                try:
+                    src = os.path.join(tmp, "input.parquet")
+                    with open(src, "wb") as f:
+                        f.write(batch.column("content")[i].as_buffer())
+                    reader = _storydup.spark_read_parquet(src, displays[fidx], os.path.join(tmp, "spool"), params)
+                    while True:
+                        got = reader.next_batch(8192)
+                        if got is None:
+                            break
+                        cols = _arrays(got)
+                        n = len(cols["status"])
+                        if n == 0:
+                            continue
+                        minus = pa.array(np.full(n, -1, dtype=np.int64))
+                        cols.update(
+                            fidx=pa.array(np.full(n, fidx, dtype=np.int32)),
+                            bstart=minus,
+                            idx=minus,
+                            bbefore=minus,
+                            rawlen=minus,
+                        )
+                        yield _batch(schema, cols)
+                    described = reader.schema
+                    meta = {f.name: pa.nulls(2, f.type) for f in schema}
+                    meta.update(
+                        fidx=pa.array([fidx, fidx], pa.int32()),
+                        status=pa.array([BYTES, SCHEMA], pa.int8()),
+                        rawlen=pa.array([reader.bytes_read, None], pa.int64()),
+                        kind=pa.array([None, described[0] if described else None], pa.string()),
+                        reason=pa.array([None, described[1] if described else None], pa.string()),
+                    )
+                    yield _batch(schema, meta)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+
+    return run
+
+
+def _write_parquet(params: str, files: Dict[str, int], displays: List[str], texts_whole: bool):
+    """One task: every Parquet input (from Spark's binaryFile source) saved on the executor's
+    disk, and each file's rows that are not kept (one row per file), then kept.parquet written
+    by the command line's own writer and handed back in pieces, in order."""
+    schema = pa.schema([("seq", pa.int64()), ("data", pa.binary()), ("rows", pa.int64())])
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        tmp = tempfile.mkdtemp(prefix="storydup-spark-kept-")
+        try:
+            local: Dict[int, str] = {}
+            gone: Dict[int, List[int]] = {}
+            for batch in batches:
+                for i in range(batch.num_rows):
+                    path = batch.column("path")[i].as_py()
+                    if path is not None:
+                        if path not in files:
+                            raise RuntimeError(f"storydup: Spark read a file the job did not list: {path}")
+                        fidx = files[path]
+                        local[fidx] = os.path.join(tmp, f"input-{fidx:06d}.parquet")
+                        with open(local[fidx], "wb") as f:
+                            f.write(batch.column("content")[i].as_buffer())
+                    else:
+                        fidx = batch.column("fidx")[i].as_py()
+                        gone[fidx] = sorted(batch.column("rows")[i].as_py())
+            order = sorted(local)
+            if order != list(range(len(displays))):
+                raise RuntimeError(f"storydup: the kept.parquet task got {len(order)} of {len(displays)} files")
+            out = os.path.join(tmp, "out")
+            os.mkdir(out)
+            rows = _storydup.spark_write_kept_parquet(
+                [local[i] for i in order], [displays[i] for i in order], [gone.get(i, []) for i in order],
+                params, texts_whole, out,
+            )
+            seq = 0
+            with open(os.path.join(out, "kept.parquet"), "rb") as f:
+                while True:
+                    data = f.read(8 << 20)
+                    if not data:
+                        break
+                    yield pa.RecordBatch.from_arrays(
+                        [pa.array([seq], pa.int64()), pa.array([data], pa.binary()), pa.array([None], pa.int64())],
+                        schema=schema,
+                    )
+                    seq += 1
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([seq], pa.int64()), pa.array([b""], pa.binary()), pa.array([rows], pa.int64())], schema=schema
+            )
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    return run
+
+
 def _band_keys(params: str):
     schema = pa.schema([("doc", pa.int64()), ("band", pa.int32()), ("bkey", pa.int64())])
 
@@ -346,12 +452,12 @@ VERIFIED_SCHEMA = (
 )
 
 
-def _verify(params: str, fault: Optional[str]):
+def _verify(params: str, fault: Optional[str], parquet: bool):
     schema = _spark_arrow_schema(VERIFIED_SCHEMA)
 
     def one(t: pa.Table, last: bool):
         _fault(fault, "verify")
-        cols, used = _storydup.spark_verify(t, params, last)
+        cols, used = _storydup.spark_verify(t, params, last, parquet)
         return _batch(schema, _arrays(cols)), used
 
     return _carried(one, schema)
@@ -444,7 +550,7 @@ def _args(argv: Optional[List[str]]) -> argparse.Namespace:
     )
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser(
-        "dedup", help="remove near-duplicates from JSONL files (plain, gzip, zstd) or folders of them (not Parquet yet)"
+        "dedup", help="remove near-duplicates from JSONL files (plain, gzip, zstd), Parquet files, or folders of them"
     )
     d.add_argument("inputs", nargs="+", metavar="INPUT")
     d.add_argument("-o", "--out", required=True, help="output folder (any path Spark writes)")
@@ -621,6 +727,10 @@ class _Fs:
         finally:
             out.close()
 
+    def writer(self, dst: str) -> "_Writer":
+        """A stream to ``dst`` (created or replaced) for bytes from Python, closed by ``with``."""
+        return _Writer(self.fs(dst).create(self.path(dst), True))
+
     def write_text(self, dst: str, text: str) -> None:
         fs = self.fs(dst)
         out = fs.create(self.path(dst), True)
@@ -628,6 +738,23 @@ class _Fs:
             out.write(bytearray(text.encode()))
         finally:
             out.close()
+
+
+class _Writer:
+    """Bytes from Python into a Hadoop output stream, through the JVM gateway (``bytearray`` goes
+    over as a Java ``byte[]``)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(bytearray(data))
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stream.close()
 
 
 def _join(folder: str, name: str) -> str:
@@ -653,6 +780,9 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
 
     def add(path: str, display: str) -> None:
         st = fs.status(path)
+        if display.lower().endswith(PARQUET_EXTS):
+            files.append(_Input(display, fs.qualified(path), int(st.getLen()), "parquet", False, given))
+            return
         head = fs.head(path, 4)
         if head.startswith(b"\x1f\x8b"):
             comp = "gzip"
@@ -673,9 +803,7 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
                     f"{child_display}: .txt files are not read by the Spark job yet; run storydup dedup, "
                     "or convert them to JSONL"
                 )
-            elif name.lower().endswith(PARQUET_EXTS):
-                raise UsageError(f"{child_display}: {NO_PARQUET}")
-            elif name.lower().endswith(JSONL_EXTS):
+            elif name.lower().endswith(PARQUET_EXTS + JSONL_EXTS):
                 add(child, child_display)
             else:
                 skipped += 1
@@ -691,10 +819,17 @@ def _expand(fs: _Fs, inputs: List[str]) -> Tuple[List[_Input], int]:
             walk(inp, inp)
         elif inp.lower().endswith(".txt"):
             raise UsageError(f"{inp}: .txt files are not read by the Spark job yet; run storydup dedup")
-        elif inp.lower().endswith(PARQUET_EXTS):
-            raise UsageError(f"{inp}: {NO_PARQUET}")
         else:
             add(inp, inp)
+    parquet = [f for f in files if f.compression == "parquet"]
+    other = next((f for f in files if f.compression != "parquet"), None)
+    if parquet and other is not None:
+        # The command line's words (kept_parquet::check_inputs).
+        raise UsageError(
+            f"invalid INPUT: {parquet[0].display} is Parquet but {other.display} is JSONL: kept rows of a Parquet run go "
+            "to kept.parquet, with the Parquet schema; convert the other inputs to Parquet, or deduplicate them in a run "
+            "of their own"
+        )
     return files, skipped
 
 
@@ -755,7 +890,9 @@ class _Job:
         files, skipped = _expand(fs, a.inputs)
         displays = [f.display for f in files]
         plain = [(i, f) for i, f in enumerate(files) if f.compression == "none"]
-        packed = [(i, f) for i, f in enumerate(files) if f.compression != "none"]
+        packed = [(i, f) for i, f in enumerate(files) if f.compression in ("gzip", "zstd")]
+        tables = [(i, f) for i, f in enumerate(files) if f.compression == "parquet"]
+        self.parquet = bool(tables)
         plain_bytes = sum(f.size for _, f in plain)
         # Split the plain input into about `parts` pieces.
         split = max(1 << 16, -(-plain_bytes // parts))
@@ -779,6 +916,11 @@ class _Job:
             df = spark.read.format("binaryFile").load([_glob_escape(f.qualified) for _, f in packed])
             df = df.select("path", "content").repartition(min(parts, len(packed)))
             signed.append(df.mapInArrow(_sign_compressed(params, names, a.fault), SIGNED_SCHEMA))
+        if tables:
+            names = {f.qualified: i for i, f in tables}
+            df = spark.read.format("binaryFile").load([_glob_escape(f.qualified) for _, f in tables])
+            df = df.select("path", "content").repartition(min(parts, len(tables)))
+            signed.append(df.mapInArrow(_sign_parquet(params, names, displays, a.fault), SIGNED_SCHEMA))
         if not signed:
             raise UsageError("no input file to read (folders held no JSONL file)")
         S = signed[0] if len(signed) == 1 else signed[0].unionByName(signed[1])
@@ -793,6 +935,16 @@ class _Job:
             .collect()
         )
         meta = S.filter(F.col("status") == BYTES).select("fidx", "rawlen").collect()  # one row per compressed file
+        if tables:
+            # As the command line refuses, before reading, Parquet files whose schemas differ.
+            described = sorted(S.filter(F.col("status") == SCHEMA).select("fidx", "kind", "reason").collect())
+            first = next((r for r in described if r.kind is not None), None)
+            for r in described:
+                if r.kind is not None and r.kind != first.kind:
+                    raise UsageError(
+                        "invalid INPUT: "
+                        + _storydup.spark_schema_mismatch(displays[first.fidx], first.reason, displays[r.fidx], r.reason)
+                    )
         input_bytes = plain_bytes + sum(r.rawlen for r in meta)
         first: List[Tuple[int, int, int, int]] = []
         for fi in sorted({r.fidx for r in blocks}):
@@ -809,7 +961,7 @@ class _Job:
             .withColumn("line", F.col("first_line") + F.col("idx"))
             .withColumn("offset", F.col("first_offset") + F.col("bbefore"))
             .drop("first_line", "first_offset")
-            .unionByName(S.filter((F.col("bstart") < 0) & (F.col("status") != BYTES)))
+            .unionByName(S.filter((F.col("bstart") < 0) & ~F.col("status").isin(BYTES, SCHEMA)))
         )
         R = located.filter(F.col("status") != BLANK).withColumn(
             "key", (F.col("fidx").cast("long") * F.lit(1 << LINE_BITS)) + F.col("line")
@@ -909,7 +1061,7 @@ class _Job:
             M.unionByName(P)
             .repartition(parts, "root")
             .sortWithinPartitions("root", "kind", "key", "b")
-            .mapInArrow(_verify(params, a.fault), VERIFIED_SCHEMA)
+            .mapInArrow(_verify(params, a.fault, self.parquet), VERIFIED_SCHEMA)
         )
         V = V.persist(StorageLevel.MEMORY_AND_DISK)
         agg = (
@@ -937,7 +1089,6 @@ class _Job:
         kept = A.join(removals.select("key"), "key", "left_anti").select(F.col("key").alias("k"), F.col("record").cast("string").alias("line"))
         num_kept = num_accepted - num_removed
         outputs = [
-            ("kept.jsonl", kept),
             ("removed.jsonl", removals.mapInArrow(_lines("spark_removed_lines", "key"), "k long, line string")),
             (
                 "clusters.jsonl",
@@ -953,6 +1104,10 @@ class _Job:
             ),
         ]
         pending = []
+        if self.parquet:
+            pending.append(self._kept_parquet(spark, fs, params, files, displays, removals, rejected, truncated, num_kept, out))
+        else:
+            outputs.insert(0, ("kept.jsonl", kept))
         for name, df in outputs:
             folder = _join(work, name)
             df.repartitionByRange(parts, "k").sortWithinPartitions("k").select("line").write.text(folder)
@@ -1030,6 +1185,51 @@ class _Job:
                 file=sys.stderr,
             )
         return 0
+
+
+    def _kept_parquet(self, spark, fs: _Fs, params: str, files, displays, removals, rejected, truncated: int, num_kept: int, out: str):
+        """kept.parquet, byte for byte the command line's: one task gets every input file and, per
+        file, the rows not kept (removed, or rejected), and runs the command line's writer; its
+        bytes come back in 8 MiB pieces, in order, and are written under a temporary name.
+        Returns ``(temporary, final)``."""
+        from pyspark.sql import functions as F
+
+        mask = (1 << LINE_BITS) - 1
+        gone = (
+            removals.select("key")
+            .unionByName(rejected.select("key"))
+            .select(F.shiftright("key", LINE_BITS).cast("int").alias("fidx"), F.col("key").bitwiseAND(mask).alias("row"))
+            .groupBy("fidx")
+            .agg(F.collect_list("row").alias("rows"))
+            .select(F.lit(None).cast("string").alias("path"), F.lit(None).cast("binary").alias("content"), "fidx", "rows")
+        )
+        contents = (
+            spark.read.format("binaryFile")
+            .load([_glob_escape(f.qualified) for f in files])
+            .select("path", "content", F.lit(None).cast("int").alias("fidx"), F.lit(None).cast("array<long>").alias("rows"))
+        )
+        names = {f.qualified: i for i, f in enumerate(files)}
+        # One file (or one file's row list) per Arrow batch: file contents are not batched together.
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+        try:
+            pieces = (
+                contents.unionByName(gone)
+                .coalesce(1)
+                .mapInArrow(_write_parquet(params, names, displays, truncated == 0), "seq long, data binary, rows long")
+            )
+            tmp = _join(out, f".kept.parquet.storydup-spark-{uuid.uuid4().hex[:8]}.tmp")
+            written = None
+            with fs.writer(tmp) as w:
+                for piece in pieces.toLocalIterator():
+                    if piece.rows is not None:
+                        written = piece.rows
+                    else:
+                        w.write(piece.data)
+        finally:
+            spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+        if written != num_kept:
+            raise RuntimeError(f"kept.parquet has {written} rows for {num_kept} kept records")
+        return tmp, _join(out, "kept.parquet")
 
 
 def _components(edges):

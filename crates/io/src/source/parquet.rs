@@ -33,9 +33,11 @@ use storydup_core::error::{Location, Problem, Result};
 
 use super::held::SpoolWriter;
 use super::jsonl::spool_failed;
+use storydup_core::hash::hasher;
+
 use super::{
-    push_item, Blocks, Chunk, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source, SourceId,
-    Stored, CHUNK_BYTES,
+    push_item, Blocks, Chunk, Digest, Fields, Format, KeptAs, Limits, Oversized, Parsed, ReadResult, Sink, Source,
+    SourceId, Stored, CHUNK_BYTES,
 };
 
 /// Rows decoded at a time: about 4 MB of news text, the size of a JSONL chunk.
@@ -293,6 +295,11 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
         .as_ref()
         .ok_or_else(|| fail(0, "Parquet cannot be read from standard input".into()))?;
     let file = File::open(path).map_err(|e| fail(0, format!("cannot open: {e}")))?;
+    // The file as stored, for summary.json's inputs (its bytes and hash, as a JSONL file is
+    // counted while it is read; the reader here reads only some columns, and not in order).
+    if let Ok(digest) = file_digest(path) {
+        sink.digest(idx, digest);
+    }
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| fail(0, format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
@@ -403,6 +410,27 @@ fn read_parquet(idx: SourceId, src: &Source, limits: &Limits, sink: &mut Sink<'_
         sink.send(chunk);
     }
     Ok(())
+}
+
+/// The bytes and XXH3 of the whole file at `path`.
+fn file_digest(path: &Path) -> std::io::Result<Digest> {
+    use std::io::Read;
+    let mut f = File::open(path)?;
+    let mut h = hasher(0);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(Digest {
+        bytes,
+        xxh3: h.digest(),
+    })
 }
 
 #[cfg(test)]
