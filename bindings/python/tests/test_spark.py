@@ -343,3 +343,21 @@ def test_parquet_files_of_other_schemas_are_refused_as_the_cli_refuses_them(sess
     cli = subprocess.run([_binary(), "-q", "dedup", str(inp), "--out", str(tmp_path / "cli2")], capture_output=True, text=True)
     assert cli.returncode == 2
     assert err.strip() == cli.stderr.strip()
+
+
+def test_two_executors_give_the_same_bytes(corpus, expected, tmp_path):
+    # Two executor processes of their own (Spark's local-cluster mode: a master, a worker and two
+    # executor JVMs, each with its own Python workers; shuffles go between processes), started
+    # from a fresh interpreter as a user runs the job; the job stops the session it started.
+    out = tmp_path / "out"
+    env = dict(os.environ, SPARK_HOME=os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__))
+    run = subprocess.run(
+        [sys.executable, "-m", "storydup.spark", "dedup", str(corpus), "--out", str(out), "-q",
+         "--master", "local-cluster[2,1,1024]", "--partitions", "4", *OPTIONS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    _same(expected["plain"], out)

@@ -855,14 +855,24 @@ class _Job:
             print(f"storydup spark: {name} {time.time() - t:.1f}s", file=sys.stderr)
 
     def run(self) -> int:
-        from pyspark import StorageLevel
-        from pyspark.sql import functions as F
+        from pyspark.sql import SparkSession
 
         a = self.a
         params, n_bands, n_rows = _storydup.spark_params(_params_json(a))
         self.params = params
         exact = _storydup.spark_is_exact(params)
+        # A session the job starts is the job's to stop (a notebook's or a test's is not): its
+        # executors then shut down cleanly before the interpreter exits.
+        owned = SparkSession.getActiveSession() is None
         spark = self.spark = _session(a)
+        try:
+            return self._in_session(spark, params, exact, n_bands)
+        finally:
+            if owned:
+                spark.stop()
+
+    def _in_session(self, spark, params: str, exact: bool, n_bands: int) -> int:
+        a = self.a
         fs = _Fs(spark)
         parts = a.partitions or spark.sparkContext.defaultParallelism
         self.parts = parts

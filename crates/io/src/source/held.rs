@@ -2,8 +2,8 @@
 //!
 //! A spool is written once and re-read by offset (exact verification, the kept records). On a
 //! run whose spool fits in memory the file write is pure cost: the kernel copies every byte into
-//! the page cache (on the machines measured, a third of a Parquet run; see
-//! results/2026-12-06-parquet-spool.md). So each spool keeps its first bytes in memory while the
+//! the page cache (on the machine measured, up to a third of a Parquet run; see
+//! results/2026-12-06-parquet-write.md). So each spool keeps its first bytes in memory while the
 //! run's [`Budget`] lasts. Once a spool outgrows the budget, its file is written whole (the held
 //! bytes first, then the rest as it comes), so a record that straddles the end of the held part
 //! is read from the file like any other. Memory stays bounded by the budget, whatever the size of
