@@ -214,69 +214,72 @@ def _sign_plain(params: str, files: Dict[str, int], fault: Optional[str]):
     return run
 
 
+def _saved_files(batches: Iterator[pa.RecordBatch], files: Dict[str, int], fault: Optional[str]):
+    """Each file of Spark's binaryFile rows saved on the executor's disk for the task: yields
+    ``(file index, the copy's path, a folder for the task's own files)``; both are removed when
+    the caller moves on."""
+    for batch in batches:
+        for i in range(batch.num_rows):
+            _fault(fault, "sign")
+            path = batch.column("path")[i].as_py()
+            if path not in files:
+                raise RuntimeError(f"storydup: Spark read a file the job did not list: {path}")
+            tmp = tempfile.mkdtemp(prefix="storydup-spark-")
+            try:
+                src = os.path.join(tmp, "input")
+                with open(src, "wb") as f:
+                    f.write(batch.column("content")[i].as_buffer())
+                yield files[path], src, tmp
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _sign_compressed(params: str, files: Dict[str, int], fault: Optional[str]):
     schema = _spark_arrow_schema(SIGNED_SCHEMA)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            for i in range(batch.num_rows):
-                _fault(fault, "sign")
-                path = batch.column("path")[i].as_py()
-                if path not in files:
-                    raise RuntimeError(f"storydup: Spark read a file the job did not list: {path}")
-                fidx = files[path]
-                content = batch.column("content")[i].as_buffer()
-                tmp = tempfile.mkdtemp(prefix="storydup-spark-")
-                try:
-                    src = os.path.join(tmp, "input")
-                    with open(src, "wb") as f:
-                        f.write(content)
-                    del content
-                    reader = _storydup.spark_read_compressed(src, os.path.join(tmp, "spool"), params)
-                    while True:
-                        got = reader.next_batch(8192)
-                        if got is None:
-                            break
-                        cols = _arrays(got)
-                        n = len(cols["status"])
-                        if n == 0:
-                            continue
-                        status = cols["status"].to_numpy(zero_copy_only=False)
-                        signed = _arrays(_storydup.spark_sign(_table(raw=cols["record"].fill_null(b"")), params, False))
-                        _check_rows("signing", n, len(signed["status"]))
-                        # A break in the stream is its own row; the rest are records.
-                        failed = status == FAILED
-                        st = signed["status"].to_numpy(zero_copy_only=False).copy()
-                        st[failed] = FAILED
-                        signed["status"] = pa.array(st)
-                        for c in ("kind", "reason"):
-                            signed[c] = pa.array(
-                                np.where(failed, cols[c].to_numpy(zero_copy_only=False), signed[c].to_numpy(zero_copy_only=False)),
-                                type=pa.string(),
-                            )
-                        minus = pa.array(np.full(n, -1, dtype=np.int64))
-                        signed.update(
-                            fidx=pa.array(np.full(n, fidx, dtype=np.int32)),
-                            bstart=minus,
-                            idx=minus,
-                            bbefore=minus,
-                            rawlen=minus,
-                            line=cols["line"],
-                            offset=cols["offset"],
-                        )
-                        yield _batch(schema, signed)
-                    # The decompressed size, for summary.json's input_bytes.
-                    meta = {f.name: pa.nulls(1, f.type) for f in schema}
-                    meta.update(
-                        fidx=pa.array([fidx], pa.int32()),
-                        status=pa.array([BYTES], pa.int8()),
-                        rawlen=pa.array([reader.bytes_read], pa.int64()),
+        for fidx, src, tmp in _saved_files(batches, files, fault):
+            reader = _storydup.spark_read_compressed(src, os.path.join(tmp, "spool"), params)
+            while True:
+                got = reader.next_batch(8192)
+                if got is None:
+                    break
+                cols = _arrays(got)
+                n = len(cols["status"])
+                if n == 0:
+                    continue
+                status = cols["status"].to_numpy(zero_copy_only=False)
+                signed = _arrays(_storydup.spark_sign(_table(raw=cols["record"].fill_null(b"")), params, False))
+                _check_rows("signing", n, len(signed["status"]))
+                # A break in the stream is its own row; the rest are records.
+                failed = status == FAILED
+                st = signed["status"].to_numpy(zero_copy_only=False).copy()
+                st[failed] = FAILED
+                signed["status"] = pa.array(st)
+                for c in ("kind", "reason"):
+                    signed[c] = pa.array(
+                        np.where(failed, cols[c].to_numpy(zero_copy_only=False), signed[c].to_numpy(zero_copy_only=False)),
+                        type=pa.string(),
                     )
-                    yield _batch(schema, meta)
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
+                signed.update(line=cols["line"], offset=cols["offset"])
+                yield _batch(schema, _unsplit(signed, n, fidx))
+            # The decompressed size, for summary.json's input_bytes.
+            meta = {f.name: pa.nulls(1, f.type) for f in schema}
+            meta.update(
+                fidx=pa.array([fidx], pa.int32()),
+                status=pa.array([BYTES], pa.int8()),
+                rawlen=pa.array([reader.bytes_read], pa.int64()),
+            )
+            yield _batch(schema, meta)
 
     return run
+
+
+def _unsplit(cols: Dict[str, pa.Array], n: int, fidx: int) -> Dict[str, pa.Array]:
+    """The columns of rows read from a whole file (not a split of it): their file, and no split."""
+    minus = pa.array(np.full(n, -1, dtype=np.int64))
+    cols.update(fidx=pa.array(np.full(n, fidx, dtype=np.int32)), bstart=minus, idx=minus, bbefore=minus, rawlen=minus)
+    return cols
 
 
 def _sign_parquet(params: str, files: Dict[str, int], displays: List[str], fault: Optional[str]):
@@ -286,48 +289,26 @@ def _sign_parquet(params: str, files: Dict[str, int], displays: List[str], fault
     schema = _spark_arrow_schema(SIGNED_SCHEMA)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            for i in range(batch.num_rows):
-                _fault(fault, "sign")
-                path = batch.column("path")[i].as_py()
-                if path not in files:
-                    raise RuntimeError(f"storydup: Spark read a file the job did not list: {path}")
-                fidx = files[path]
-                tmp = tempfile.mkdtemp(prefix="storydup-spark-")
-                try:
-                    src = os.path.join(tmp, "input.parquet")
-                    with open(src, "wb") as f:
-                        f.write(batch.column("content")[i].as_buffer())
-                    reader = _storydup.spark_read_parquet(src, displays[fidx], os.path.join(tmp, "spool"), params)
-                    while True:
-                        got = reader.next_batch(8192)
-                        if got is None:
-                            break
-                        cols = _arrays(got)
-                        n = len(cols["status"])
-                        if n == 0:
-                            continue
-                        minus = pa.array(np.full(n, -1, dtype=np.int64))
-                        cols.update(
-                            fidx=pa.array(np.full(n, fidx, dtype=np.int32)),
-                            bstart=minus,
-                            idx=minus,
-                            bbefore=minus,
-                            rawlen=minus,
-                        )
-                        yield _batch(schema, cols)
-                    described = reader.schema
-                    meta = {f.name: pa.nulls(2, f.type) for f in schema}
-                    meta.update(
-                        fidx=pa.array([fidx, fidx], pa.int32()),
-                        status=pa.array([BYTES, SCHEMA], pa.int8()),
-                        rawlen=pa.array([reader.bytes_read, None], pa.int64()),
-                        kind=pa.array([None, described[0] if described else None], pa.string()),
-                        reason=pa.array([None, described[1] if described else None], pa.string()),
-                    )
-                    yield _batch(schema, meta)
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
+        for fidx, src, tmp in _saved_files(batches, files, fault):
+            reader = _storydup.spark_read_parquet(src, displays[fidx], os.path.join(tmp, "spool"), params)
+            while True:
+                got = reader.next_batch(8192)
+                if got is None:
+                    break
+                cols = _arrays(got)
+                n = len(cols["status"])
+                if n:
+                    yield _batch(schema, _unsplit(cols, n, fidx))
+            described = reader.schema
+            meta = {f.name: pa.nulls(2, f.type) for f in schema}
+            meta.update(
+                fidx=pa.array([fidx, fidx], pa.int32()),
+                status=pa.array([BYTES, SCHEMA], pa.int8()),
+                rawlen=pa.array([reader.bytes_read, None], pa.int64()),
+                kind=pa.array([None, described[0] if described else None], pa.string()),
+                reason=pa.array([None, described[1] if described else None], pa.string()),
+            )
+            yield _batch(schema, meta)
 
     return run
 
