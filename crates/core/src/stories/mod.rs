@@ -140,28 +140,14 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
         .par_iter_mut()
         .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
     let (furniture, stock) = boilerplate::mark(&mut articles, &vecs);
-    // Reprints and the stories' clusters do not depend on each other: the clustering, mostly one
-    // thread's work, runs while the reprints are found on the other threads. Each stage's time
-    // is its own (they overlap).
-    let marked = t.elapsed().as_secs_f64();
-    let ((reprints, groups, passages_s), (linked, stories_s)) = rayon::join(
-        || {
-            let t = Instant::now();
-            let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
-            let groups = passage::groups(articles.len(), &reprints);
-            (reprints, groups, t.elapsed().as_secs_f64())
-        },
-        || {
-            let t = Instant::now();
-            let linked = story::clusters(&articles, &vecs, params);
-            (linked, t.elapsed().as_secs_f64())
-        },
-    );
+    let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
     drop((furniture, stock));
-    timings.push(("passages", marked + passages_s));
+
+    let groups = passage::groups(articles.len(), &reprints);
+    timings.push(("passages", t.elapsed().as_secs_f64()));
     let t = Instant::now();
-    let clusters = story::with_groups(articles.len(), &linked, &groups);
-    timings.push(("stories", stories_s + t.elapsed().as_secs_f64()));
+    let clusters = story::stories(&articles, &vecs, &groups, params);
+    timings.push(("stories", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let mut group_of = vec![usize::MAX; articles.len()];
     for (gi, g) in groups.iter().enumerate() {

@@ -614,26 +614,16 @@ pub fn average_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f64
 }
 
 /// Stories of the articles: average-linkage clusters of the smoothed vectors at
-/// [`StoryParams::relative_threshold`] times their [`mean_similarity`] ([`clusters`]), then
-/// joined so that no syndication group is split ([`with_groups`]).
+/// [`StoryParams::relative_threshold`] times their [`mean_similarity`], then joined so that no
+/// syndication group is split.
 pub fn stories(articles: &[Article], vecs: &[Vector], groups: &[Vec<u32>], params: &StoryParams) -> Vec<Vec<u32>> {
-    with_groups(articles.len(), &clusters(articles, vecs, params), groups)
-}
-
-/// The average-linkage clusters of [`stories`], before syndication groups join them: they do not
-/// depend on the groups, so they can be found while the groups are.
-pub fn clusters(articles: &[Article], vecs: &[Vector], params: &StoryParams) -> Vec<Vec<u32>> {
     let tops = index_terms(vecs);
     let sims = similarities(articles, vecs, &tops, params);
     let smoothed = smooth(vecs, &sims, params.smoothing);
     let threshold = params.relative_threshold * mean_similarity(&smoothed);
-    average_linkage(&smoothed, &sims, threshold)
-}
-
-/// `clusters` of `n` articles joined so that no group of `groups` is split.
-pub fn with_groups(n: usize, clusters: &[Vec<u32>], groups: &[Vec<u32>]) -> Vec<Vec<u32>> {
-    let mut uf = UnionFind::new(n);
-    for c in clusters {
+    let clusters = average_linkage(&smoothed, &sims, threshold);
+    let mut uf = UnionFind::new(articles.len());
+    for c in &clusters {
         for &m in &c[1..] {
             uf.union(c[0], m);
         }
@@ -643,8 +633,8 @@ pub fn with_groups(n: usize, clusters: &[Vec<u32>], groups: &[Vec<u32>]) -> Vec<
             uf.union(g[0], m);
         }
     }
-    let mut by_root: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for d in 0..n as u32 {
+    let mut by_root: Vec<Vec<u32>> = vec![Vec::new(); articles.len()];
+    for d in 0..articles.len() as u32 {
         by_root[uf.find(d) as usize].push(d);
     }
     by_root.into_iter().filter(|g| !g.is_empty()).collect()
