@@ -86,7 +86,7 @@ fn limits(params: &Params) -> Limits {
     Limits {
         max_doc_bytes: params.max_doc_bytes,
         oversized: oversized_policy(params.oversized, &params.id_field, &params.text_field),
-        // Read by table formats only; the job reads JSONL.
+        // The columns a Parquet file's rows are read from.
         fields: vec![params.id_field.clone(), params.text_field.clone()],
     }
 }

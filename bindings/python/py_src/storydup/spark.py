@@ -240,14 +240,7 @@ def _sign_compressed(params: str, files: Dict[str, int], fault: Optional[str]):
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for fidx, src, tmp in _saved_files(batches, files, fault):
             reader = _storydup.spark_read_compressed(src, os.path.join(tmp, "spool"), params)
-            while True:
-                got = reader.next_batch(8192)
-                if got is None:
-                    break
-                cols = _arrays(got)
-                n = len(cols["status"])
-                if n == 0:
-                    continue
+            for cols, n in _read_batches(reader):
                 status = cols["status"].to_numpy(zero_copy_only=False)
                 signed = _arrays(_storydup.spark_sign(_table(raw=cols["record"].fill_null(b"")), params, False))
                 _check_rows("signing", n, len(signed["status"]))
@@ -275,6 +268,18 @@ def _sign_compressed(params: str, files: Dict[str, int], fault: Optional[str]):
     return run
 
 
+def _read_batches(reader) -> Iterator[Tuple[Dict[str, pa.Array], int]]:
+    """A file reader's batches that have rows, as Arrow columns with their row count."""
+    while True:
+        got = reader.next_batch(8192)
+        if got is None:
+            return
+        cols = _arrays(got)
+        n = len(cols["status"])
+        if n:
+            yield cols, n
+
+
 def _unsplit(cols: Dict[str, pa.Array], n: int, fidx: int) -> Dict[str, pa.Array]:
     """The columns of rows read from a whole file (not a split of it): their file, and no split."""
     minus = pa.array(np.full(n, -1, dtype=np.int64))
@@ -291,14 +296,8 @@ def _sign_parquet(params: str, files: Dict[str, int], displays: List[str], fault
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for fidx, src, tmp in _saved_files(batches, files, fault):
             reader = _storydup.spark_read_parquet(src, displays[fidx], os.path.join(tmp, "spool"), params)
-            while True:
-                got = reader.next_batch(8192)
-                if got is None:
-                    break
-                cols = _arrays(got)
-                n = len(cols["status"])
-                if n:
-                    yield _batch(schema, _unsplit(cols, n, fidx))
+            for cols, n in _read_batches(reader):
+                yield _batch(schema, _unsplit(cols, n, fidx))
             described = reader.schema
             meta = {f.name: pa.nulls(2, f.type) for f in schema}
             meta.update(
@@ -1201,7 +1200,9 @@ class _Job:
         )
         names = {f.qualified: i for i, f in enumerate(files)}
         # One file (or one file's row list) per Arrow batch: file contents are not batched together.
-        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+        batch_key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+        user_batch = spark.conf.get(batch_key, None)
+        spark.conf.set(batch_key, "1")
         try:
             pieces = (
                 contents.unionByName(gone)
@@ -1217,7 +1218,11 @@ class _Job:
                     else:
                         w.write(piece.data)
         finally:
-            spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+            # The user's setting again, for the rest of the job (and a notebook's session).
+            if user_batch is None:
+                spark.conf.unset(batch_key)
+            else:
+                spark.conf.set(batch_key, user_batch)
         if written != num_kept:
             raise RuntimeError(f"kept.parquet has {written} rows for {num_kept} kept records")
         return tmp, _join(out, "kept.parquet")
