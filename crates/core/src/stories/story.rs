@@ -279,6 +279,17 @@ struct Sums {
     vocabulary: usize,
 }
 
+/// One cluster's sum spread over an array as long as the vocabulary ([`Sums::dot_spread`]).
+#[derive(Default)]
+struct Spread {
+    /// The cluster and its version whose sum `weights` holds.
+    owner: Option<(usize, u32)>,
+    /// Weight by term number; 0 off `terms`.
+    weights: Vec<f64>,
+    /// The terms set in `weights`.
+    terms: Vec<u32>,
+}
+
 enum Sum {
     /// Sorted by term.
     Sparse(Vec<(u32, f64)>),
@@ -387,6 +398,48 @@ impl Sums {
                 };
                 walk.entries().map(|(t, w)| look.get(t) * w).sum()
             }
+        }
+    }
+
+    /// Number of terms in `x`'s sum.
+    fn len(&self, x: usize) -> usize {
+        self.grown[x].as_ref().map_or(self.base[x].len(), Sum::len)
+    }
+
+    /// [`Sums::dot`] of `x` and `y`, bit for bit, with `x`'s sum spread over `spread` (done here
+    /// unless it already holds `x` at `version`): `y`'s terms, in term order, look their weight
+    /// up there, instead of a merge join of both lists. A cluster that just grew is scored
+    /// against each of its absorbed side's neighbours and then, as its queued scores go stale,
+    /// against its own: one spread serves them all, and its sum may hold thousands of terms.
+    /// Every merge join and term-order walk of [`Sums::dot`] adds the products in term order
+    /// too (a term `x` lacks adds 0); a `y` held as a dense sum is walked in join order there,
+    /// and two singletons' cosine is summed in f32, so those go to [`Sums::dot`] itself.
+    fn dot_spread(&self, x: usize, version: u32, y: usize, spread: &mut Spread) -> f64 {
+        match (&self.grown[x], &self.grown[y]) {
+            (None, None) | (_, Some(Sum::Dense(..))) => return self.dot(x, y),
+            _ => {}
+        }
+        if spread.owner != Some((x, version)) {
+            spread.weights.resize(self.vocabulary, 0.0);
+            for &t in &spread.terms {
+                spread.weights[t as usize] = 0.0;
+            }
+            spread.terms.clear();
+            let (weights, terms) = (&mut spread.weights, &mut spread.terms);
+            let mut put = |(t, w): (u32, f64)| {
+                weights[t as usize] = w;
+                terms.push(t);
+            };
+            match &self.grown[x] {
+                Some(sum) => sum.entries().for_each(&mut put),
+                None => self.base[x].iter().for_each(|&(t, w)| put((t, w as f64))),
+            }
+            spread.owner = Some((x, version));
+        }
+        let w = &spread.weights;
+        match &self.grown[y] {
+            Some(Sum::Sparse(q)) => q.iter().map(|&(t, v)| w[t as usize] * v).sum(),
+            _ => self.base[y].iter().map(|&(t, v)| w[t as usize] * v as f64).sum(),
         }
     }
 
@@ -530,15 +583,16 @@ pub fn average_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f64
     let mut version = vec![0u32; n];
     let mut alive = vec![true; n];
     let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
-    let score = |full: &Sums, size: &[u32], x: usize, y: usize| {
-        let mean = full.dot(x, y) / (size[x] as f64 * size[y] as f64);
+    // The mean cosine of two clusters' article pairs from the dot product of their sums.
+    let score = |dot: f64, x: u32, y: u32| {
+        let mean = dot / (x as f64 * y as f64);
         (mean > 0.0 && mean >= threshold).then_some(mean)
     };
     // Singletons' scores, independent of one another: computed in parallel.
     let first: Vec<Merge> = sims
         .par_iter()
         .filter_map(|&(a, b, _)| {
-            score(&full, &size, a as usize, b as usize).map(|s| Merge {
+            score(full.dot(a as usize, b as usize), 1, 1).map(|s| Merge {
                 score: s,
                 a,
                 b,
@@ -547,13 +601,24 @@ pub fn average_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f64
         })
         .collect();
     let mut heap = BinaryHeap::from(first);
+    let mut spread = Spread::default();
     while let Some(m) = heap.pop() {
         let (a, b) = (m.a as usize, m.b as usize);
         if !alive[a] || !alive[b] {
             continue;
         }
         if m.stamp != (version[a], version[b]) {
-            if let Some(s) = score(&full, &size, a, b) {
+            // Spread the side already spread, else the one with the longer sum (more likely to
+            // be scored again before it changes).
+            let (x, y) = if spread.owner == Some((b, version[b]))
+                || (spread.owner != Some((a, version[a])) && full.len(b) > full.len(a))
+            {
+                (b, a)
+            } else {
+                (a, b)
+            };
+            let d = full.dot_spread(x, version[x], y, &mut spread);
+            if let Some(s) = score(d, size[x], size[y]) {
                 heap.push(Merge {
                     score: s,
                     stamp: (version[a], version[b]),
@@ -576,16 +641,15 @@ pub fn average_linkage(vecs: &[Vector], sims: &[(u32, u32, f32)], threshold: f64
         members[keep].extend(moved);
         let mut relinked: Vec<u32> = std::mem::take(&mut links[gone]).into_iter().collect();
         relinked.sort_unstable();
+        relinked.retain(|&c| c as usize != keep);
         links[keep].remove(&(gone as u32));
         for &c in &relinked {
-            if c as usize == keep {
-                continue;
-            }
             links[keep].insert(c);
             let lc = &mut links[c as usize];
             lc.remove(&(gone as u32));
             lc.insert(keep as u32);
-            if let Some(s) = score(&full, &size, keep, c as usize) {
+            let d = full.dot_spread(keep, version[keep], c as usize, &mut spread);
+            if let Some(s) = score(d, size[keep], size[c as usize]) {
                 let (x, y) = if (keep as u32) < c {
                     (keep as u32, c)
                 } else {
@@ -783,6 +847,45 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A dot product against a spread sum is the merge join's, bit for bit, for singletons,
+        /// sparse and dense sums, with the spread reused across calls and rebuilt as its owner
+        /// changes.
+        #[test]
+        fn spread_dot_is_the_merge_join_bit_for_bit(
+            vecs in proptest::collection::vec(
+                proptest::collection::btree_map(0u64..3000, 0.01f32..1.0, 1..1600), 4..10),
+            merges in proptest::collection::vec((0usize..10, 0usize..10), 0..6),
+        ) {
+            let vecs: Vec<Vector> = vecs.into_iter().map(|m| m.into_iter().collect()).collect();
+            let mut terms: Vec<u64> = vecs.iter().flat_map(|v| v.iter().map(|x| x.0)).collect();
+            terms.sort_unstable();
+            terms.dedup();
+            let numbers: AHashMap<u64, u32> = terms.iter().enumerate().map(|(i, &t)| (t, i as u32)).collect();
+            let mut sums = Sums::new(&vecs, &numbers);
+            let n = vecs.len();
+            let mut alive = vec![true; n];
+            let mut version = vec![0u32; n];
+            for (k, g) in merges {
+                let (k, g) = (k % n, g % n);
+                if k != g && alive[k] && alive[g] {
+                    sums.merge(k, g);
+                    alive[g] = false;
+                    version[k] += 1;
+                }
+            }
+            let live: Vec<usize> = (0..n).filter(|&x| alive[x]).collect();
+            let mut spread = Spread::default();
+            for &x in &live {
+                for &y in &live {
+                    if x != y {
+                        let want = sums.dot(x, y).to_bits();
+                        proptest::prop_assert_eq!(sums.dot_spread(x, version[x], y, &mut spread).to_bits(), want);
+                        proptest::prop_assert_eq!(sums.dot_spread(y, version[y], x, &mut spread).to_bits(), sums.dot(y, x).to_bits());
+                    }
+                }
+            }
+        }
+
         /// With every pair that shares a term in the graph, the lazy linkage over summed vectors
         /// merges exactly as the quadratic greedy algorithm over all member pairs does.
         #[test]
