@@ -87,7 +87,8 @@ pub struct Reprint {
 /// The matched sentences (i, j) of one article pair (a, b).
 type PairMatches = (u32, u32, Vec<(u32, u32)>);
 
-/// Matched sentence pairs (a, i, b, j, similarity) with a < b, sorted.
+/// Matched sentence pairs (a, i, b, j, similarity) with a < b, sorted by article pair (a, b),
+/// then (i, j).
 ///
 /// Each candidate pair is compared once, under the smallest sketch hash the two sentences share
 /// (among those not skipped as stock phrases), so no list of candidates is ever built or
@@ -170,7 +171,7 @@ pub fn sentence_matches(
             out
         })
         .collect();
-    matches.par_sort_unstable_by_key(|m| (m.0, m.1, m.2, m.3));
+    matches.par_sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
     matches
 }
 
@@ -297,8 +298,7 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         !(stock[a as usize][i as usize] || stock[b as usize][j as usize])
             || intersection_len(&tops[a as usize], &tops[b as usize]) > 0
     };
-    let mut matches = sentence_matches(articles, furniture, &keep);
-    matches.par_sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
+    let matches = sentence_matches(articles, furniture, &keep);
     // Group by article pair; a pair needs two matches to hold a run.
     let mut groups: Vec<PairMatches> = Vec::new();
     for (a, i, b, j, _) in matches {
@@ -551,8 +551,9 @@ mod tests {
         let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
         let m = sentence_matches(&arts, &furniture, &|_, _, _, _| true);
-        let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.1, x.2, x.3)).collect();
+        let keys: Vec<(u32, u32, u32, u32)> = m.iter().map(|x| (x.0, x.2, x.1, x.3)).collect();
         let mut unique = keys.clone();
+        unique.sort_unstable();
         unique.dedup();
         assert_eq!(keys, unique, "sorted, each pair once");
         // 5 articles with one copy each: 10 pairs; the last article's two copies pair with each of
