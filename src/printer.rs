@@ -125,6 +125,7 @@ impl Printer {
                 relative_threshold: args.relative_threshold,
                 smoothing: args.smoothing,
                 date_window_days: args.date_window,
+                date_scale_days: args.date_scale,
             },
             seed: storydup::Params::default().seed,
         };

@@ -314,7 +314,10 @@ fn key_orders(o: &Ordered, path: &str, out: &mut BTreeMap<String, BTreeSet<Vec<S
 fn check_key_order(json: &str) {
     let schema: &[(&str, &[&str])] = &[
         ("", &["version", "params", "num_documents", "rejected", "stories"]),
-        ("params", &["relative_threshold", "smoothing", "date_window_days"]),
+        (
+            "params",
+            &["relative_threshold", "smoothing", "date_window_days", "date_scale_days"],
+        ),
         ("rejected[]", &["file", "line", "byte_offset", "id", "kind", "reason"]),
         (
             "stories[]",

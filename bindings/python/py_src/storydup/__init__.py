@@ -352,6 +352,7 @@ def stories(
     relative_threshold: Optional[float] = None,
     smoothing: Optional[float] = None,
     date_window: Optional[int] = None,
+    date_scale: Optional[float] = None,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
     """Cluster news articles into stories; find reprinted wire copy and each variant's edits.
@@ -362,8 +363,9 @@ def stories(
         id: the id column; ``None``: ``id`` when present, else the row number (as a string).
         title, date, source: the headline, date (``YYYY-MM-DD...``) and outlet columns;
             ``None``: the column of that name when present.
-        relative_threshold, smoothing, date_window: as ``storydup stories`` takes them
-            (``--relative-threshold``, ``--smoothing``, ``--date-window``); ``None``: its defaults.
+        relative_threshold, smoothing, date_window, date_scale: as ``storydup stories`` takes
+            them (``--relative-threshold``, ``--smoothing``, ``--date-window``, ``--date-scale``);
+            ``None``: its defaults.
         threads: worker threads (``None``: one per core).
 
     Returns:
@@ -399,6 +401,7 @@ def stories(
         None if relative_threshold is None else float(relative_threshold),
         None if smoothing is None else float(smoothing),
         date_window,
+        None if date_scale is None else float(date_scale),
         42,
         threads,
     )

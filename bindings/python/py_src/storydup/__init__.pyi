@@ -102,6 +102,7 @@ def stories(
     relative_threshold: Optional[float] = None,
     smoothing: Optional[float] = None,
     date_window: Optional[int] = None,
+    date_scale: Optional[float] = None,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The report of `storydup stories -f json` as a dict: stories, syndication groups, variants.
