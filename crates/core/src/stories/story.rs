@@ -20,6 +20,8 @@
 //! headlines and full articles alike (the best average-linkage cut is 0.025 on headlines and
 //! 0.125 on articles); a multiple of what random pairs of the same input score can, and it was
 //! chosen on one labelled corpus and checked on the other (results/2026-12-06-stories-clustering.md).
+//! Dates are soft evidence ([`StoryParams::date_scale_days`]): groups far apart in time need a
+//! higher mean cosine, never a hard window, so a long-running story still holds together.
 //! Articles of one syndication group always end in one story.
 
 use std::cmp::Ordering;
