@@ -130,25 +130,46 @@ pub struct Report {
     pub timings: Vec<(&'static str, f64)>,
 }
 
+/// Wall time per stage, for the stderr summary line (where a large run spends its time).
+pub struct Laps {
+    since: Instant,
+    /// (stage, seconds), in the order the stages ran.
+    pub list: Vec<(&'static str, f64)>,
+}
+
+impl Default for Laps {
+    fn default() -> Laps {
+        Laps {
+            since: Instant::now(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl Laps {
+    /// Records the time since the previous lap as stage `name`.
+    pub fn lap(&mut self, name: &'static str) {
+        self.list.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = Instant::now();
+    }
+}
+
 /// Runs the stories pipeline over `articles`.
 pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Report, Vec<Article>) {
-    let mut timings = Vec::new();
-    let t = Instant::now();
+    let mut laps = Laps::default();
     let vecs = story::vectors(&articles, seed);
     // The content words have made the vectors; nothing else reads them (see Sentence::content).
     articles
         .par_iter_mut()
         .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
+    laps.lap("vectors");
     let (furniture, stock) = boilerplate::mark(&mut articles, &vecs);
+    laps.lap("furniture");
     let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
     drop((furniture, stock));
-
     let groups = passage::groups(articles.len(), &reprints);
-    timings.push(("passages", t.elapsed().as_secs_f64()));
-    let t = Instant::now();
-    let clusters = story::stories(&articles, &vecs, &groups, params);
-    timings.push(("stories", t.elapsed().as_secs_f64()));
-    let t = Instant::now();
+    laps.lap("passages");
+    let clusters = story::stories(&articles, &vecs, &groups, params, &mut laps);
     let mut group_of = vec![usize::MAX; articles.len()];
     for (gi, g) in groups.iter().enumerate() {
         for &m in g {
@@ -233,14 +254,14 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
             }
         })
         .collect();
-    timings.push(("variants", t.elapsed().as_secs_f64()));
+    laps.lap("variants");
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         params: params.clone(),
         num_documents: articles.len(),
         rejected: Vec::new(),
         stories,
-        timings,
+        timings: laps.list,
     };
     (report, articles)
 }

@@ -36,6 +36,7 @@ use crate::hash::hash_bytes;
 use crate::normalize::for_each_word;
 use crate::stories::article::Article;
 use crate::stories::terms::is_content;
+use crate::stories::Laps;
 
 /// Empty pseudo-documents added to the document frequencies (see the module docs).
 pub const PSEUDO_DOCS: f64 = 20.0;
@@ -734,15 +735,25 @@ pub fn dated_linkage(
 /// Stories of the articles: average-linkage clusters of the smoothed vectors at
 /// [`StoryParams::relative_threshold`] times their [`mean_similarity`], then joined so that no
 /// syndication group is split.
-pub fn stories(articles: &[Article], vecs: &[Vector], groups: &[Vec<u32>], params: &StoryParams) -> Vec<Vec<u32>> {
+/// `laps` gets the wall time of each step (candidates, smoothing, linkage).
+pub fn stories(
+    articles: &[Article],
+    vecs: &[Vector],
+    groups: &[Vec<u32>],
+    params: &StoryParams,
+    laps: &mut Laps,
+) -> Vec<Vec<u32>> {
     let tops = index_terms(vecs);
     let sims = similarities(articles, vecs, &tops, params);
     drop(tops);
+    laps.lap("candidates");
     let smoothed = smooth(vecs, &sims, params.smoothing);
     let threshold = params.relative_threshold * mean_similarity(&smoothed);
+    laps.lap("smoothing");
     let days: Vec<Option<i64>> = articles.iter().map(Article::day).collect();
     let scale = (params.date_scale_days > 0.0).then_some(params.date_scale_days);
     let clusters = dated_linkage(smoothed, &sims, threshold, &days, scale);
+    laps.lap("linkage");
     let mut uf = UnionFind::new(articles.len());
     for c in &clusters {
         for &m in &c[1..] {
@@ -1000,7 +1011,7 @@ mod tests {
     fn seeds_are_one_story() {
         let a = seeds(42);
         let v = vectors(&a, 42);
-        let s = stories(&a, &v, &[], &StoryParams::default());
+        let s = stories(&a, &v, &[], &StoryParams::default(), &mut Laps::default());
         assert_eq!(s, vec![vec![0, 1, 2, 3, 4]]);
         assert!(label(&a, &s[0], 42).contains("kursk"));
     }
