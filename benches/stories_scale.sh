@@ -84,6 +84,9 @@ if [ -n "$REV" ]; then
     rm -rf "$SRC"; mkdir -p "$SRC"
     git archive "$commit" | tar -x -C "$SRC" || die "git archive $commit failed"
   fi
+  # git archive stamps files with the commit's time, older than the artifacts another commit
+  # left in the shared target dir, so cargo would take that build as fresh: stamp them now.
+  find "$SRC" -type f -exec touch {} +
   say "cargo build --release (commit $commit, clean export in $SRC)"
   (cd "$SRC" && CARGO_TARGET_DIR=$WORK/stories-scale/target cargo build --release --quiet) \
     || die "cargo build --release failed"

@@ -601,6 +601,72 @@ mod tests {
     }
 
     #[test]
+    fn matches_are_every_pair_that_shares_a_sketch_hash_stock_aside() {
+        // Sentences of a few words drawn from a small pool, so that many 3-grams recur in more
+        // than MAX_POSTINGS sentences (stock) and many pairs share several sketch hashes: the
+        // index must give exactly the pairs a brute-force pass over all pairs gives.
+        let pool = ["red", "boat", "sails", "north", "under", "grey", "skies", "again"];
+        let mut x: u64 = 7;
+        let mut next = |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        // Half the sentences open with one phrase (its 3-gram is in far more than MAX_POSTINGS
+        // sentences: stock), the rest of each is 2-5 words of the pool.
+        let texts: Vec<String> = (0..150)
+            .map(|_| {
+                (0..3)
+                    .map(|_| {
+                        let n = 2 + next(4);
+                        let w: Vec<&str> = (0..n).map(|_| pool[next(pool.len() as u64) as usize]).collect();
+                        let lead = if next(2) == 0 { "breaking news update " } else { "" };
+                        format!("{lead}{}.", w.join(" "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
+        let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
+        let got = sentence_matches(&arts, &furniture, &|_, _, _, _| true);
+        let sketch =
+            |d: usize, i: usize| -> Vec<u32> { arts[d].sentences[i].grams.iter().take(SKETCH).copied().collect() };
+        let mut postings: AHashMap<u32, usize> = AHashMap::new();
+        let eligible: Vec<(usize, usize)> = (0..arts.len())
+            .flat_map(|d| (0..arts[d].sentences.len()).map(move |i| (d, i)))
+            .filter(|&(d, i)| arts[d].sentences[i].num_words >= MIN_SENTENCE_WORDS)
+            .collect();
+        for &(d, i) in &eligible {
+            for g in sketch(d, i) {
+                *postings.entry(g).or_default() += 1;
+            }
+        }
+        assert!(
+            postings.values().any(|&n| n > MAX_POSTINGS),
+            "the test needs stock hashes"
+        );
+        let mut want = Vec::new();
+        for (p, &(a, i)) in eligible.iter().enumerate() {
+            for &(b, j) in &eligible[p + 1..] {
+                let shared = sketch(a, i)
+                    .into_iter()
+                    .any(|g| postings[&g] <= MAX_POSTINGS && sketch(b, j).contains(&g));
+                if a == b || !shared {
+                    continue;
+                }
+                let (sa, sb) = (&arts[a].sentences[i], &arts[b].sentences[j]);
+                let (jac, contained) = overlap(sa.grams.len(), sb.grams.len(), intersection_len(&sa.grams, &sb.grams));
+                if jac >= SENTENCE_MATCH || (sa.num_words.min(sb.num_words) >= 8 && contained >= 0.9) {
+                    want.push((a as u32, i as u32, b as u32, j as u32, jac as f32));
+                }
+            }
+        }
+        want.sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
+        assert!(want.len() > 50, "{}", want.len());
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn shared_quotes_are_not_reprints() {
         let q = "\"Despite strong pressure from the enemy, our units are heroically holding the line and will not retreat,\" the channel said. \"We will fight on for every village in the region,\" it added.";
         let a = format!("Ukraine attacked near Kursk on Sunday morning. {q} Officials gave no figures.");
