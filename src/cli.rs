@@ -382,7 +382,7 @@ pub struct StoriesArgs {
     pub date_window: Option<i64>,
     /// Dates as soft evidence: groups of articles whose mean dates are D days apart need
     /// 1 + D / this times the similarity to join (0: dates do not count).
-    #[arg(long, default_value_t = 120.0, value_name = "DAYS")]
+    #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().date_scale_days, value_name = "DAYS")]
     pub date_scale: f64,
     /// What to do with a bad record.
     #[arg(long, value_enum, default_value = "stop")]

@@ -186,9 +186,10 @@ pub fn index_terms(vecs: &[Vector]) -> Vec<Vector> {
 /// dot product, which is cheap), and only the best are kept and given their exact cosine. A term
 /// in many articles still links them (a big story's headlines all share its name), but a bounded
 /// number of partners per article, rather than every pair of a long posting list, keeps the
-/// graph, and the linkage after it, linear in the number of articles.
+/// graph, and the linkage after it, linear in the number of articles. `days`: each article's
+/// day, for [`StoryParams::date_window_days`].
 pub fn similarities(
-    articles: &[Article],
+    days: &[Option<i64>],
     vecs: &[Vector],
     tops: &[Vector],
     params: &StoryParams,
@@ -204,7 +205,6 @@ pub fn similarities(
     for (i, p) in postings.iter().enumerate() {
         runs.entry(p.0).or_insert((i, i)).1 = i + 1;
     }
-    let days: Vec<Option<i64>> = articles.iter().map(Article::day).collect();
     let near = |x: usize, y: usize| match (params.date_window_days, days[x], days[y]) {
         (Some(w), Some(a), Some(b)) => (a - b).abs() <= w,
         _ => true,
@@ -743,14 +743,14 @@ pub fn stories(
     params: &StoryParams,
     laps: &mut Laps,
 ) -> Vec<Vec<u32>> {
+    let days: Vec<Option<i64>> = articles.iter().map(Article::day).collect();
     let tops = index_terms(vecs);
-    let sims = similarities(articles, vecs, &tops, params);
+    let sims = similarities(&days, vecs, &tops, params);
     drop(tops);
     laps.lap("candidates");
     let smoothed = smooth(vecs, &sims, params.smoothing);
     let threshold = params.relative_threshold * mean_similarity(&smoothed);
     laps.lap("smoothing");
-    let days: Vec<Option<i64>> = articles.iter().map(Article::day).collect();
     let scale = (params.date_scale_days > 0.0).then_some(params.date_scale_days);
     let clusters = dated_linkage(smoothed, &sims, threshold, &days, scale);
     laps.lap("linkage");
