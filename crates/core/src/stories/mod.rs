@@ -535,7 +535,7 @@ pub fn label(
     vecs: &[Vector],
     bad_titles: &AHashSet<(String, String)>,
 ) -> String {
-    let mut sum: AHashMap<u64, f32> = AHashMap::new();
+    let mut sum: AHashMap<u32, f32> = AHashMap::new();
     for &m in members {
         for &(t, w) in &vecs[m as usize] {
             *sum.entry(t).or_default() += w;

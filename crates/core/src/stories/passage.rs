@@ -307,12 +307,12 @@ fn own_words(a: &Article, i: usize) -> u32 {
 pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool>], vecs: &[Vector]) -> Vec<Reprint> {
     // Stock text is evidence only between articles on one topic: a quick test first (the two
     // share one of their heaviest terms), the cosine later for the pairs with two matches.
-    let tops: Vec<Vec<u64>> = vecs
+    let tops: Vec<Vec<u32>> = vecs
         .par_iter()
         .map(|v| {
             let mut top = v.clone();
             top.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            let mut t: Vec<u64> = top.iter().take(TOP_TERMS).map(|x| x.0).collect();
+            let mut t: Vec<u32> = top.iter().take(TOP_TERMS).map(|x| x.0).collect();
             t.sort_unstable();
             t
         })
@@ -325,7 +325,7 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         .map(|t| {
             let mut m = [0u64; 16];
             for &h in t {
-                m[(h >> 6) as usize & 15] |= 1 << (h & 63);
+                m[(h >> 6) as usize & 15] |= 1u64 << (h & 63);
             }
             m
         })

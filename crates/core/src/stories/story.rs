@@ -97,10 +97,22 @@ impl Default for StoryParams {
     }
 }
 
-/// Sparse, L2-normalized term vector: (term hash, weight) sorted by term.
-pub type Vector = Vec<(u64, f32)>;
+/// Sparse, L2-normalized term vector: (term, weight) sorted by term. A term is the rank of its
+/// word's hash among the input's distinct hashes ([`vectors`]): term order is hash order, so
+/// every sum walked in term order is the one a hash-keyed vector gave, while an entry takes 8
+/// bytes instead of 16 and a term indexes arrays directly (sums, spreads, postings).
+pub type Vector = Vec<(u32, f32)>;
 
-/// TF-IDF vectors of the articles.
+/// One more than the largest term of `vecs`: the length of an array indexed by term.
+pub fn vocabulary(vecs: &[Vector]) -> usize {
+    vecs.iter()
+        .filter_map(|v| v.last())
+        .map(|x| x.0 as usize + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// TF-IDF vectors of the articles, over terms numbered as [`Vector`] says.
 pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
     let counts: Vec<AHashMap<u64, f32>> = articles
         .par_iter()
@@ -122,12 +134,19 @@ pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
             tf
         })
         .collect();
-    let mut df: AHashMap<u64, u32> = AHashMap::new();
+    // Per hash: its document frequency, then its term number.
+    let mut df: AHashMap<u64, (u32, u32)> = AHashMap::new();
     for c in &counts {
         for &t in c.keys() {
-            *df.entry(t).or_default() += 1;
+            df.entry(t).or_default().0 += 1;
         }
     }
+    let mut hashes: Vec<u64> = df.keys().copied().collect();
+    hashes.par_sort_unstable();
+    for (rank, h) in hashes.iter().enumerate() {
+        df.get_mut(h).expect("listed from df").1 = rank as u32;
+    }
+    drop(hashes);
     let n = articles.len() as f64;
     counts
         .into_par_iter()
@@ -135,8 +154,9 @@ pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
             let mut v: Vector = tf
                 .into_iter()
                 .map(|(t, c)| {
-                    let idf = ((n + PSEUDO_DOCS) / (df[&t] as f64 + 1.0)).ln();
-                    (t, ((1.0 + (c as f64).ln()) * idf) as f32)
+                    let (f, term) = df[&t];
+                    let idf = ((n + PSEUDO_DOCS) / (f as f64 + 1.0)).ln();
+                    (term, ((1.0 + (c as f64).ln()) * idf) as f32)
                 })
                 .collect();
             v.sort_unstable_by_key(|x| x.0);
@@ -166,14 +186,14 @@ pub fn index_terms(vecs: &[Vector]) -> Vec<Vector> {
             top
         })
         .collect();
-    let mut df: AHashMap<u64, usize> = AHashMap::new();
+    let mut df = vec![0usize; vocabulary(vecs)];
     for top in &tops {
         for &(t, _) in top {
-            *df.entry(t).or_default() += 1;
+            df[t as usize] += 1;
         }
     }
     tops.par_iter_mut().for_each(|top| {
-        top.retain(|x| df[&x.0] <= max_postings);
+        top.retain(|x| df[x.0 as usize] <= max_postings);
         top.sort_unstable_by_key(|x| x.0);
     });
     tops
@@ -195,15 +215,20 @@ pub fn similarities(
     params: &StoryParams,
 ) -> Vec<(u32, u32, f32)> {
     let n = vecs.len();
-    let mut postings: Vec<(u64, u32, f32)> = tops
+    let mut postings: Vec<(u32, u32, f32)> = tops
         .iter()
         .enumerate()
         .flat_map(|(d, top)| top.iter().map(move |&(t, w)| (t, d as u32, w)))
         .collect();
     postings.par_sort_unstable_by_key(|p| (p.0, p.1));
-    let mut runs: AHashMap<u64, (usize, usize)> = AHashMap::new();
+    // Each term's run of postings.
+    let mut runs = vec![(0usize, 0usize); vocabulary(tops)];
     for (i, p) in postings.iter().enumerate() {
-        runs.entry(p.0).or_insert((i, i)).1 = i + 1;
+        let r = &mut runs[p.0 as usize];
+        if r.1 == 0 {
+            r.0 = i;
+        }
+        r.1 = i + 1;
     }
     let near = |x: usize, y: usize| match (params.date_window_days, days[x], days[y]) {
         (Some(w), Some(a), Some(b)) => (a - b).abs() <= w,
@@ -215,7 +240,7 @@ pub fn similarities(
             || (vec![0.0f32; n], Vec::new()),
             |(acc, touched), d| {
                 for &(t, w) in &tops[d] {
-                    let (s, e) = runs[&t];
+                    let (s, e) = runs[t as usize];
                     for &(_, o, wo) in &postings[s..e] {
                         let o = o as usize;
                         if o != d && near(d, o) {
@@ -285,9 +310,12 @@ impl Ord for Merge {
 /// terms first joined a dense sum), so floating-point sums, and the merges they decide, are the
 /// same on every run.
 struct Sums {
-    base: Vec<Vec<(u32, f32)>>,
+    base: Vec<Vector>,
     grown: Vec<Option<Sum>>,
+    /// Length of an array indexed by term.
     vocabulary: usize,
+    /// Distinct terms of the vectors.
+    distinct: usize,
 }
 
 /// One cluster's sum spread over an array as long as the vocabulary ([`Sums::dot_spread`]).
@@ -368,23 +396,32 @@ impl Sum {
 }
 
 impl Sums {
-    /// Sums over `vecs`, numbering terms by `numbers`.
-    /// Takes the vectors, so that they are freed as they are numbered (at 100,000 long
-    /// articles the smoothed vectors are ~700 MB).
-    fn new(vecs: Vec<Vector>, numbers: &AHashMap<u64, u32>) -> Sums {
+    /// Sums over `vecs`, which it keeps as the singletons' sums.
+    fn new(vecs: Vec<Vector>) -> Sums {
         let n = vecs.len();
-        let base = vecs
-            .into_par_iter()
-            .map(|v| {
-                let mut b: Vec<(u32, f32)> = v.iter().map(|&(t, w)| (numbers[&t], w)).collect();
-                b.sort_unstable_by_key(|x| x.0);
-                b
-            })
-            .collect();
+        let vocabulary = vocabulary(&vecs);
+        // How many distinct terms the vectors hold: a sum turns dense past a share of them.
+        let seen = vecs
+            .par_iter()
+            .fold(
+                || vec![0u64; vocabulary.div_ceil(64)],
+                |mut bits, v| {
+                    v.iter().for_each(|&(t, _)| bits[t as usize / 64] |= 1 << (t % 64));
+                    bits
+                },
+            )
+            .reduce(
+                || vec![0u64; vocabulary.div_ceil(64)],
+                |mut x, y| {
+                    x.iter_mut().zip(y).for_each(|(a, b)| *a |= b);
+                    x
+                },
+            );
         Sums {
-            base,
+            base: vecs,
             grown: (0..n).map(|_| None).collect(),
-            vocabulary: numbers.len(),
+            vocabulary,
+            distinct: seen.iter().map(|w| w.count_ones() as usize).sum(),
         }
     }
 
@@ -462,7 +499,7 @@ impl Sums {
         let mut sum = self.grown[keep]
             .take()
             .unwrap_or_else(|| Sum::Sparse(self.base[keep].iter().map(|&(t, w)| (t, w as f64)).collect()));
-        let dense_at = (self.vocabulary / 8).max(2048);
+        let dense_at = (self.distinct / 8).max(2048);
         if let Sum::Sparse(m) = &sum {
             let incoming = self.grown[gone].as_ref().map_or(self.base[gone].len(), Sum::len);
             if m.len() + incoming > dense_at {
@@ -516,31 +553,44 @@ pub fn smooth(vecs: &[Vector], sims: &[(u32, u32, f32)], weight: f64) -> Vec<Vec
         near[a as usize].push((c, b));
         near[b as usize].push((c, a));
     }
+    let terms = vocabulary(vecs);
     near.into_par_iter()
         .enumerate()
-        .map(|(d, mut partners)| {
-            partners.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-            partners.truncate(SMOOTH_NEIGHBOURS);
-            let own = &vecs[d];
-            let mut sum: AHashMap<u64, f64> = own.iter().map(|&(t, w)| (t, w as f64)).collect();
-            for &(c, o) in &partners {
-                for &(t, w) in &vecs[o as usize] {
-                    *sum.entry(t).or_default() += weight * c as f64 * w as f64;
+        .map_init(
+            // Weight by term (0: not in the sum yet, as every weight added is positive).
+            || vec![0.0f64; terms],
+            |sum, (d, mut partners)| {
+                partners.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+                partners.truncate(SMOOTH_NEIGHBOURS);
+                let own = &vecs[d];
+                let mut touched: Vec<u32> = own.iter().map(|x| x.0).collect();
+                own.iter().for_each(|&(t, w)| sum[t as usize] = w as f64);
+                for &(c, o) in &partners {
+                    for &(t, w) in &vecs[o as usize] {
+                        let s = &mut sum[t as usize];
+                        if *s == 0.0 {
+                            touched.push(t);
+                        }
+                        *s += weight * c as f64 * w as f64;
+                    }
                 }
-            }
-            let mut v: Vec<(u64, f64)> = sum.into_iter().collect();
-            let keep = (SMOOTH_GROWTH * own.len()).max(SMOOTH_MIN_TERMS);
-            if v.len() > keep {
-                v.select_nth_unstable_by(keep - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-                v.truncate(keep);
-            }
-            v.sort_unstable_by_key(|x| x.0);
-            let norm = v.iter().map(|x| x.1 * x.1).sum::<f64>().sqrt();
-            v.into_iter()
-                .map(|(t, w)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 }))
-                .filter(|x| x.1 > 0.0)
-                .collect()
-        })
+                let mut v: Vec<(u32, f64)> = touched
+                    .into_iter()
+                    .map(|t| (t, std::mem::take(&mut sum[t as usize])))
+                    .collect();
+                let keep = (SMOOTH_GROWTH * own.len()).max(SMOOTH_MIN_TERMS);
+                if v.len() > keep {
+                    v.select_nth_unstable_by(keep - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                    v.truncate(keep);
+                }
+                v.sort_unstable_by_key(|x| x.0);
+                let norm = v.iter().map(|x| x.1 * x.1).sum::<f64>().sqrt();
+                v.into_iter()
+                    .map(|(t, w)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 }))
+                    .filter(|x| x.1 > 0.0)
+                    .collect()
+            },
+        )
         .collect()
 }
 
@@ -552,17 +602,16 @@ pub fn smooth(vecs: &[Vector], sims: &[(u32, u32, f32)], weight: f64) -> Vec<Vec
 /// five reports of one story have a high mean cosine, and without them no pair of the five
 /// could be above a multiple of it. Summed in input order, so the same on any thread count.
 pub fn mean_similarity(vecs: &[Vector]) -> f64 {
-    let mut sum: AHashMap<u64, f64> = AHashMap::new();
+    let mut sum = vec![0.0f64; vocabulary(vecs)];
     let mut squares = 0.0;
     for v in vecs {
         for &(t, w) in v {
-            *sum.entry(t).or_default() += w as f64;
+            sum[t as usize] += w as f64;
             squares += (w as f64) * (w as f64);
         }
     }
-    let mut terms: Vec<(u64, f64)> = sum.into_iter().collect();
-    terms.sort_unstable_by_key(|x| x.0);
-    let total: f64 = terms.iter().map(|x| x.1 * x.1).sum();
+    // In term order; a term no vector holds adds 0.
+    let total: f64 = sum.iter().map(|x| x * x).sum();
     let n = vecs.len() as f64 + PSEUDO_DOCS;
     ((total - squares) / (n * (n - 1.0))).max(0.0)
 }
@@ -600,25 +649,7 @@ pub fn dated_linkage(
         links[b as usize].push(a);
     }
     let mut links: Vec<AHashSet<u32>> = links.into_iter().map(|l| l.into_iter().collect()).collect();
-    // The vocabulary, numbered in term order (a set per thread: listing every term of every
-    // vector first took 350 MB at 100,000 long articles).
-    let mut terms: Vec<u64> = vecs
-        .par_iter()
-        .fold(AHashSet::new, |mut seen, v| {
-            seen.extend(v.iter().map(|x| x.0));
-            seen
-        })
-        .reduce(AHashSet::new, |mut x, y| {
-            x.extend(y);
-            x
-        })
-        .into_iter()
-        .collect();
-    terms.par_sort_unstable();
-    let numbers: AHashMap<u64, u32> = terms.iter().enumerate().map(|(i, &t)| (t, i as u32)).collect();
-    drop(terms);
-    let mut full = Sums::new(vecs, &numbers);
-    drop(numbers);
+    let mut full = Sums::new(vecs);
     let mut size = vec![1u32; n];
     let mut version = vec![0u32; n];
     let mut alive = vec![true; n];
@@ -813,7 +844,7 @@ mod tests {
     /// Unit vector over terms 1, 2, 3, ... with these weights.
     fn unit(weights: &[f32]) -> Vector {
         let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
-        (1u64..)
+        (1u32..)
             .zip(weights)
             .filter(|x| *x.1 > 0.0)
             .map(|(t, w)| (t, w / norm))
@@ -946,15 +977,11 @@ mod tests {
         #[test]
         fn spread_dot_is_the_merge_join_bit_for_bit(
             vecs in proptest::collection::vec(
-                proptest::collection::btree_map(0u64..3000, 0.01f32..1.0, 1..1600), 4..10),
+                proptest::collection::btree_map(0u32..3000, 0.01f32..1.0, 1..1600), 4..10),
             merges in proptest::collection::vec((0usize..10, 0usize..10), 0..6),
         ) {
             let vecs: Vec<Vector> = vecs.into_iter().map(|m| m.into_iter().collect()).collect();
-            let mut terms: Vec<u64> = vecs.iter().flat_map(|v| v.iter().map(|x| x.0)).collect();
-            terms.sort_unstable();
-            terms.dedup();
-            let numbers: AHashMap<u64, u32> = terms.iter().enumerate().map(|(i, &t)| (t, i as u32)).collect();
-            let mut sums = Sums::new(vecs.clone(), &numbers);
+            let mut sums = Sums::new(vecs.clone());
             let n = vecs.len();
             let mut alive = vec![true; n];
             let mut version = vec![0u32; n];
