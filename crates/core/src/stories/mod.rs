@@ -158,15 +158,16 @@ impl Laps {
 pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Report, Vec<Article>) {
     let mut laps = Laps::default();
     let vecs = story::vectors(&articles, seed);
-    // The content words have made the vectors; nothing else reads them (see Sentence::content).
-    articles
-        .par_iter_mut()
-        .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
     laps.lap("vectors");
     let (furniture, stock) = boilerplate::mark(&mut articles, &vecs);
     laps.lap("furniture");
     let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
     drop((furniture, stock));
+    // The content words have made the vectors and tested passages' topics; nothing else reads
+    // them (see Sentence::content).
+    articles
+        .par_iter_mut()
+        .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
     let groups = passage::groups(articles.len(), &reprints);
     laps.lap("passages");
     let clusters = story::stories(&articles, &vecs, &groups, params, &mut laps);

@@ -39,8 +39,9 @@ pub struct Sentence {
     /// ~10 million pairs, and 3 million sentences (100,000 articles) hold half the memory.
     pub grams: Box<[u32]>,
     /// Hashes of its content words ([`crate::stories::terms::is_content`]), in order. Read by
-    /// [`crate::stories::story::vectors`]; [`crate::stories::run`] empties it once the vectors are built
-    /// (story clustering reads only the vectors and the dates), to hold 100,000 articles in 2 GB.
+    /// [`crate::stories::story::vectors`] and by the reprint search's topic test;
+    /// [`crate::stories::run`] empties it after the reprint search (story clustering reads only
+    /// the vectors and the dates), to hold 100,000 articles in less memory.
     pub content: Box<[u64]>,
     /// Site furniture (a credit, a newsletter box, a copyright line...), set by
     /// [`crate::stories::boilerplate::mark`]: never evidence of reuse, never shown as article text.
@@ -268,18 +269,6 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
             furniture: false,
         });
     }
-    out
-}
-
-/// Hashes of the content words of `text`, in order, with a fixed seed: for comparing the words
-/// of one article with each other once [`Sentence::content`] is emptied.
-pub fn content_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
-    let mut out = Vec::new();
-    for_each_word(text, scratch, |w| {
-        if is_content(w) {
-            out.push(hash_bytes(w, 0));
-        }
-    });
     out
 }
 
