@@ -100,10 +100,13 @@ impl Default for StoryParams {
 /// Sparse, L2-normalized term vector: (term, weight) sorted by term. A term is the rank of its
 /// word's hash among the input's distinct hashes ([`vectors`]): term order is hash order, so
 /// every sum walked in term order is the one a hash-keyed vector gave, while an entry takes 8
-/// bytes instead of 16 and a term indexes arrays directly (sums, spreads, postings).
+/// bytes instead of 16 and a term indexes arrays directly (sums, spreads, postings). So the
+/// functions of this module size arrays by the largest term ([`vocabulary`]): give them terms
+/// numbered as [`vectors`] numbers them, not hashes.
 pub type Vector = Vec<(u32, f32)>;
 
-/// One more than the largest term of `vecs`: the length of an array indexed by term.
+/// One more than the largest term of `vecs` (each sorted by term): the length of an array
+/// indexed by term.
 pub fn vocabulary(vecs: &[Vector]) -> usize {
     vecs.iter()
         .filter_map(|v| v.last())
@@ -319,7 +322,8 @@ impl Ord for Merge {
     }
 }
 
-/// Summed vectors of clusters, over dense term numbers: a singleton reads its article's sorted
+/// Summed vectors of clusters, over the vectors' term numbers (a dense sum or a spread is an
+/// array as long as the largest term + 1): a singleton reads its article's sorted
 /// vector, a cluster's sum is built when it first grows, as a sorted list while it is small and
 /// as a dense array once it holds a sizeable share of the vocabulary (a big story is scored
 /// against every article that joins it, and an array lookup costs a fraction of a search).
