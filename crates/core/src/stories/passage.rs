@@ -36,7 +36,7 @@ use crate::sets::{containment, intersection_len, overlap};
 use crate::stories::article::Article;
 use crate::stories::boilerplate::SAME_TOPIC_COSINE;
 use crate::stories::sentence::Sentence;
-use crate::stories::story::{vocabulary, Vector};
+use crate::stories::story::{heaviest, vocabulary, Vector};
 
 /// Hashes per sentence in the candidate index.
 const SKETCH: usize = 6;
@@ -298,9 +298,7 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
     let tops: Vec<Vec<u32>> = vecs
         .par_iter()
         .map(|v| {
-            let mut top = v.clone();
-            top.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            let mut t: Vec<u32> = top.iter().take(TOP_TERMS).map(|x| x.0).collect();
+            let mut t: Vec<u32> = heaviest(v, TOP_TERMS).iter().map(|x| x.0).collect();
             t.sort_unstable();
             t
         })
@@ -417,9 +415,9 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         .collect()
 }
 
-/// [`crate::stories::story::cosine`] of articles `a` and `b`, bit for bit, with `a`'s vector spread over `spread` (done
-/// here unless `owner` says it already is): `b`'s terms look their weight up in term order, and a
-/// term `a` lacks adds 0.
+/// [`crate::stories::story::cosine`] of articles `a` and `b`, bit for bit, with `a`'s vector
+/// spread over `spread` (done here unless `owner` says it already is): `b`'s terms look their
+/// weight up in term order, and a term `a` lacks adds 0.
 fn spread_cosine(spread: &mut [f32], owner: &mut Option<u32>, vecs: &[Vector], a: u32, b: u32) -> f32 {
     if *owner != Some(a) {
         if let Some(o) = owner.take() {

@@ -115,6 +115,17 @@ pub fn vocabulary(vecs: &[Vector]) -> usize {
         .unwrap_or(0)
 }
 
+/// The `k` (> 0) heaviest entries of `v`, ties to the smaller term, in no particular order, in a
+/// vector of their own size.
+pub fn heaviest(v: &Vector, k: usize) -> Vector {
+    let mut top = v.clone();
+    if top.len() > k {
+        top.select_nth_unstable_by(k - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    }
+    // A copy: the truncated clone would keep the whole vector's room.
+    top[..top.len().min(k)].to_vec()
+}
+
 /// TF-IDF vectors of the articles, over terms numbered as [`Vector`] says.
 ///
 /// Two passes over the articles' words (document frequencies, then vectors) with one scratch
@@ -192,18 +203,7 @@ pub use crate::sets::cosine;
 pub fn index_terms(vecs: &[Vector]) -> Vec<Vector> {
     let n = vecs.len();
     let max_postings = MIN_POSTINGS.max(n / 20).min(MAX_POSTINGS);
-    let mut tops: Vec<Vector> = vecs
-        .par_iter()
-        .map(|v| {
-            let mut top = v.clone();
-            let order = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-            if top.len() > INDEX_TERMS {
-                top.select_nth_unstable_by(INDEX_TERMS - 1, order);
-            }
-            // A copy of the heaviest only: the truncated clone would keep the whole vector's room.
-            top[..top.len().min(INDEX_TERMS)].to_vec()
-        })
-        .collect();
+    let mut tops: Vec<Vector> = vecs.par_iter().map(|v| heaviest(v, INDEX_TERMS)).collect();
     let mut df = vec![0usize; vocabulary(vecs)];
     for top in &tops {
         for &(t, _) in top {
