@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::stories::sentence::{analyze, Sentence};
+use crate::stories::sentence::{analyze, Analysis, Sentence};
 
 /// One article.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Article {
     /// The record id.
     pub key: String,
@@ -25,6 +25,11 @@ pub struct Article {
     pub text: String,
     /// Its sentences.
     pub sentences: Vec<Sentence>,
+    /// Its sentences' 3-gram hashes ([`Analysis::grams`]; read with [`Article::grams_of`]).
+    pub grams: Box<[u32]>,
+    /// Its sentences' content word hashes ([`Analysis::content`]; read with
+    /// [`Article::content_of`]); empty once [`crate::stories::run`] no longer needs them.
+    pub content: Box<[u64]>,
 }
 
 /// An ISO date ("2025-01-05") or a written one ("5 January 2025", "January 5, 2025").
@@ -41,6 +46,18 @@ static DATE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 const DATELINE_BYTES: usize = 300;
 
 impl Article {
+    /// The sorted, deduplicated 3-gram hashes of its sentence `s`.
+    pub fn grams_of(&self, s: &Sentence) -> &[u32] {
+        &self.grams[s.grams.0 as usize..s.grams.1 as usize]
+    }
+
+    /// The content word hashes of its sentence `s`, in order (none once they are emptied).
+    pub fn content_of(&self, s: &Sentence) -> &[u64] {
+        self.content
+            .get(s.content.0 as usize..s.content.1 as usize)
+            .unwrap_or_default()
+    }
+
     /// The date to show: the record's date (YYYY-MM-DD) when it has one that parses, else a date
     /// written in the first lines of the text (a scraped dateline), else none. Only shown; story
     /// clustering reads the record's date alone.
@@ -149,7 +166,11 @@ pub fn article(
     text: String,
     seed: u64,
 ) -> Article {
-    let sentences = analyze(&text, seed);
+    let Analysis {
+        sentences,
+        grams,
+        content,
+    } = analyze(&text, seed);
     Article {
         key,
         title,
@@ -157,6 +178,8 @@ pub fn article(
         source,
         text,
         sentences,
+        grams,
+        content,
     }
 }
 

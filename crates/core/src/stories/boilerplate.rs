@@ -447,17 +447,9 @@ pub fn mark(articles: &mut [Article], vecs: &[Vector]) -> (Vec<Vec<bool>>, Vec<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stories::sentence::analyze;
 
     fn art(key: &str, source: &str, text: &str) -> Article {
-        Article {
-            key: key.into(),
-            title: None,
-            date: None,
-            source: Some(source.into()),
-            text: text.into(),
-            sentences: analyze(text, 1),
-        }
+        crate::stories::article::article(key.into(), None, None, Some(source.into()), text.into(), 1)
     }
 
     fn furniture_of(text: &str) -> Vec<bool> {

@@ -275,6 +275,10 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
         }
     }
     let sentence = |n: (u32, u32)| &articles[members[n.0 as usize] as usize].sentences[n.1 as usize];
+    let grams = |n: (u32, u32)| {
+        let a = &articles[members[n.0 as usize] as usize];
+        a.grams_of(&a.sentences[n.1 as usize])
+    };
     let mut scratch = Vec::new();
     let facts: Vec<Vec<u64>> = nodes
         .iter()
@@ -295,7 +299,7 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
     // Candidates: sentences that share a 3-gram or a fact word that is not too common.
     let mut postings: AHashMap<(bool, u64), Vec<u32>> = AHashMap::new();
     for (k, &n) in nodes.iter().enumerate() {
-        for &g in sentence(n).grams.iter() {
+        for &g in grams(n) {
             postings.entry((false, u64::from(g))).or_default().push(k as u32);
         }
         for &w in facts[k].iter().filter(|w| df[w] <= max_df) {
@@ -322,7 +326,7 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
             let (shared, similarity, basis) = if sp.key == sq.key {
                 (true, 1.0, Basis::Wording)
             } else {
-                let jac = jaccard(&sp.grams, &sq.grams);
+                let jac = jaccard(grams(np), grams(nq));
                 if jac >= REWRITE_MIN {
                     (false, jac, Basis::Wording)
                 } else {
@@ -475,14 +479,7 @@ mod tests {
     use crate::stories::article::seeds;
 
     fn art(key: &str, text: &str) -> Article {
-        Article {
-            key: key.into(),
-            title: None,
-            date: None,
-            source: None,
-            text: text.into(),
-            sentences: crate::stories::sentence::analyze(text, 1),
-        }
+        crate::stories::article::article(key.into(), None, None, None, text.into(), 1)
     }
 
     #[test]

@@ -164,10 +164,8 @@ pub fn run(mut articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Repo
     let reprints = passage::reprints(&articles, &furniture, &stock, &vecs);
     drop((furniture, stock));
     // The content words have made the vectors and tested passages' topics; nothing else reads
-    // them (see Sentence::content).
-    articles
-        .par_iter_mut()
-        .for_each(|a| a.sentences.iter_mut().for_each(|s| s.content = Box::default()));
+    // them (see Article::content).
+    articles.par_iter_mut().for_each(|a| a.content = Box::default());
     let groups = passage::groups(articles.len(), &reprints);
     laps.lap("passages");
     let clusters = story::stories(&articles, &vecs, &groups, params, &mut laps);
@@ -302,12 +300,8 @@ fn date_runs(articles: &[Article], members: &[u32]) -> Vec<DateRun> {
     dates.sort_unstable();
     let day = |d: &str| -> Option<i64> {
         let probe = Article {
-            key: String::new(),
-            title: None,
             date: Some(d.to_string()),
-            source: None,
-            text: String::new(),
-            sentences: Vec::new(),
+            ..Article::default()
         };
         probe.day()
     };

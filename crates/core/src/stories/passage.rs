@@ -108,7 +108,7 @@ pub fn sentence_matches(
                 if s.num_words < MIN_SENTENCE_WORDS || furniture[d][i] {
                     continue;
                 }
-                for &g in s.grams.iter().take(SKETCH) {
+                for &g in a.grams_of(s).iter().take(SKETCH) {
                     out.push((g, d as u32, i as u32));
                 }
             }
@@ -131,7 +131,12 @@ pub fn sentence_matches(
         }
         i = j;
     }
-    let sentence = |d: u32, i: u32| &articles[d as usize].sentences[i as usize];
+    // A sentence's word count and 3-grams.
+    let sentence = |d: u32, i: u32| {
+        let a = &articles[d as usize];
+        let s = &a.sentences[i as usize];
+        (s.num_words, a.grams_of(s))
+    };
     // Each sentence's sketch without stock hashes, padded with u32::MAX, in a flat array: a
     // pair is compared under its smallest shared sketch hash `g` only, and that test is then 36
     // branch-free comparisons instead of a merge that looks each shared hash up in `stock`
@@ -151,7 +156,7 @@ pub fn sentence_matches(
                 let mut k = [u32::MAX; SKETCH];
                 for (slot, &g) in k
                     .iter_mut()
-                    .zip(s.grams.iter().take(SKETCH).filter(|g| !stock.contains(g)))
+                    .zip(a.grams_of(s).iter().take(SKETCH).filter(|g| !stock.contains(g)))
                 {
                     *slot = g;
                 }
@@ -182,10 +187,10 @@ pub fn sentence_matches(
                     if a == b || shared_below(sk[x], sk[y], g) || !keep(a, i, b, j) {
                         continue;
                     }
-                    let (sa, sb) = (sentence(a, i), sentence(b, j));
-                    let inter = intersection_len(&sa.grams, &sb.grams);
-                    let (jac, contained) = overlap(sa.grams.len(), sb.grams.len(), inter);
-                    let cut = sa.num_words.min(sb.num_words) >= 8 && contained >= 0.9;
+                    let ((wa, ga), (wb, gb)) = (sentence(a, i), sentence(b, j));
+                    let inter = intersection_len(ga, gb);
+                    let (jac, contained) = overlap(ga.len(), gb.len(), inter);
+                    let cut = wa.min(wb) >= 8 && contained >= 0.9;
                     if jac >= SENTENCE_MATCH || cut {
                         out.push((a, i, b, j, jac as f32));
                     }
@@ -234,12 +239,12 @@ fn is_quote(a: &Article, i: usize) -> bool {
     a.sentences
         .iter()
         .enumerate()
-        .any(|(k, o)| k != i && o.quoted >= 0.5 && containment(&s.grams, &o.grams) >= 0.6)
+        .any(|(k, o)| k != i && o.quoted >= 0.5 && containment(a.grams_of(s), a.grams_of(o)) >= 0.6)
 }
 
-/// How often each content word ([`Sentence::content`]) occurs in an article, sorted by word.
+/// How often each content word ([`Article::content_of`]) occurs in an article, sorted by word.
 fn word_counts(a: &Article) -> Box<[(u64, u32)]> {
-    let mut words: Vec<u64> = a.sentences.iter().flat_map(|s| s.content.iter()).copied().collect();
+    let mut words: Vec<u64> = a.sentences.iter().flat_map(|s| a.content_of(s)).copied().collect();
     words.sort_unstable();
     // At its size: one is kept per article that may hold a passage.
     words
@@ -263,7 +268,7 @@ fn on_topic(a: &Article, counts: &[(u64, u32)], idx: &[u32]) -> f64 {
     idx.dedup();
     let mut inside: AHashMap<u64, u32> = AHashMap::new();
     for &i in &idx {
-        for &w in a.sentences[i as usize].content.iter() {
+        for &w in a.content_of(&a.sentences[i as usize]) {
             *inside.entry(w).or_default() += 1;
         }
     }
@@ -566,14 +571,7 @@ mod tests {
 
     /// Article `i` with text `t`, no title, date or source.
     fn article(i: usize, t: &str) -> Article {
-        Article {
-            key: i.to_string(),
-            title: None,
-            date: None,
-            source: None,
-            text: t.to_string(),
-            sentences: crate::stories::sentence::analyze(t, 1),
-        }
+        crate::stories::article::article(i.to_string(), None, None, None, t.to_string(), 1)
     }
 
     #[test]
@@ -632,8 +630,14 @@ mod tests {
         let arts: Vec<Article> = texts.iter().enumerate().map(|(i, t)| article(i, t)).collect();
         let furniture: Vec<Vec<bool>> = arts.iter().map(|a| vec![false; a.sentences.len()]).collect();
         let got = sentence_matches(&arts, &furniture, &|_, _, _, _| true);
-        let sketch =
-            |d: usize, i: usize| -> Vec<u32> { arts[d].sentences[i].grams.iter().take(SKETCH).copied().collect() };
+        let sketch = |d: usize, i: usize| -> Vec<u32> {
+            arts[d]
+                .grams_of(&arts[d].sentences[i])
+                .iter()
+                .take(SKETCH)
+                .copied()
+                .collect()
+        };
         let mut postings: AHashMap<u32, usize> = AHashMap::new();
         let eligible: Vec<(usize, usize)> = (0..arts.len())
             .flat_map(|d| (0..arts[d].sentences.len()).map(move |i| (d, i)))
@@ -658,7 +662,8 @@ mod tests {
                     continue;
                 }
                 let (sa, sb) = (&arts[a].sentences[i], &arts[b].sentences[j]);
-                let (jac, contained) = overlap(sa.grams.len(), sb.grams.len(), intersection_len(&sa.grams, &sb.grams));
+                let (ga, gb) = (arts[a].grams_of(sa), arts[b].grams_of(sb));
+                let (jac, contained) = overlap(ga.len(), gb.len(), intersection_len(ga, gb));
                 if jac >= SENTENCE_MATCH || (sa.num_words.min(sb.num_words) >= 8 && contained >= 0.9) {
                     want.push((a as u32, i as u32, b as u32, j as u32, jac as f32));
                 }

@@ -34,15 +34,12 @@ pub struct Sentence {
     pub quoted: f32,
     /// Hash of its normalized words: equal keys mean the same sentence up to case and punctuation.
     pub key: u64,
-    /// Sorted, deduplicated 32-bit hashes of its word 3-grams (one hash for a sentence of under 3
-    /// words). 32 bits: a Jaccard of two sentences' sets is off by a collision at most once in
-    /// ~10 million pairs, and 3 million sentences (100,000 articles) hold half the memory.
-    pub grams: Box<[u32]>,
-    /// Hashes of its content words ([`crate::stories::terms::is_content`]), in order. Read by
-    /// [`crate::stories::story::vectors`] and by the reprint search's topic test;
-    /// [`crate::stories::run`] empties it after the reprint search (story clustering reads only
-    /// the vectors and the dates), to hold 100,000 articles in less memory.
-    pub content: Box<[u64]>,
+    /// Where its word 3-gram hashes are in [`Analysis::grams`] (read them with
+    /// [`crate::stories::article::Article::grams_of`]).
+    pub grams: (u32, u32),
+    /// Where its content word hashes are in [`Analysis::content`] (read them with
+    /// [`crate::stories::article::Article::content_of`]).
+    pub content: (u32, u32),
     /// Site furniture (a credit, a newsletter box, a copyright line...), set by
     /// [`crate::stories::boilerplate::mark`]: never evidence of reuse, never shown as article text.
     pub furniture: bool,
@@ -217,10 +214,32 @@ fn opens_with_quote(s: &str) -> bool {
     s.trim_start().starts_with(['"', '“', '„', '«', '‘', '\'', '「', '‹'])
 }
 
+/// A text's sentences, and the hashes they point into: one block per article for all its
+/// sentences' 3-grams and one for their content words, instead of two per sentence (2.6 million
+/// sentences at 100,000 articles: the allocations' own overhead, and the holes the content words
+/// left when they were freed, were hundreds of MB).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// The sentences, in text order.
+    pub sentences: Vec<Sentence>,
+    /// Per sentence, its sorted, deduplicated 32-bit hashes of word 3-grams (one hash for a
+    /// sentence of under 3 words). 32 bits: a Jaccard of two sentences' sets is off by a
+    /// collision at most once in ~10 million pairs, and 3 million sentences (100,000 articles)
+    /// hold half the memory.
+    pub grams: Box<[u32]>,
+    /// Per sentence, the hashes of its content words ([`crate::stories::terms::is_content`]), in
+    /// order. Read by [`crate::stories::story::vectors`] and by the reprint search's topic test;
+    /// [`crate::stories::run`] empties it after the reprint search (story clustering reads only
+    /// the vectors and the dates), to hold 100,000 articles in less memory.
+    pub content: Box<[u64]>,
+}
+
 /// The sentences of `text`, with their keys, 3-grams and quotation shares.
-pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
+pub fn analyze(text: &str, seed: u64) -> Analysis {
     let spans = segment(text);
     let mut out = Vec::with_capacity(spans.len());
+    let mut all_grams: Vec<u32> = Vec::new();
+    let mut all_content: Vec<u64> = Vec::new();
     let mut scratch = Vec::new();
     let mut words: Vec<u64> = Vec::new();
     let mut state = QuoteState::default();
@@ -238,25 +257,35 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
         last = s;
         let quoted = if block { 1.0 } else { quoted_share(s, &mut state) };
         words.clear();
-        let mut content = Vec::new();
+        let content_at = all_content.len() as u32;
         for_each_word(s, &mut scratch, |w| {
             let h = hash_bytes(w, seed);
             words.push(h);
             if is_content(w) {
-                content.push(h);
+                all_content.push(h);
             }
         });
         let key = words.iter().fold(mix64(words.len() as u64), |h, &w| mix64(h ^ w));
-        let mut grams: Vec<u32> = if words.len() < 3 {
-            vec![(key >> 32) as u32]
+        let grams_at = all_grams.len();
+        if words.len() < 3 {
+            all_grams.push((key >> 32) as u32);
         } else {
-            words
-                .windows(3)
-                .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32)
-                .collect()
-        };
-        grams.sort_unstable();
-        grams.dedup();
+            all_grams.extend(
+                words
+                    .windows(3)
+                    .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32),
+            );
+        }
+        // Sorted and deduplicated within the sentence only.
+        all_grams[grams_at..].sort_unstable();
+        let mut kept = grams_at;
+        for r in grams_at..all_grams.len() {
+            if r == grams_at || all_grams[r] != all_grams[kept - 1] {
+                all_grams[kept] = all_grams[r];
+                kept += 1;
+            }
+        }
+        all_grams.truncate(kept);
         out.push(Sentence {
             start,
             end,
@@ -264,12 +293,16 @@ pub fn analyze(text: &str, seed: u64) -> Vec<Sentence> {
             num_words: words.len() as u32,
             quoted,
             key,
-            grams: grams.into_boxed_slice(),
-            content: content.into_boxed_slice(),
+            grams: (grams_at as u32, kept as u32),
+            content: (content_at, all_content.len() as u32),
             furniture: false,
         });
     }
-    out
+    Analysis {
+        sentences: out,
+        grams: all_grams.into_boxed_slice(),
+        content: all_content.into_boxed_slice(),
+    }
 }
 
 #[cfg(test)]
@@ -317,7 +350,7 @@ mod tests {
     #[test]
     fn quoted_share_tracks_paragraph_state() {
         let t = "\"It is over. We won,\" he said. Rain fell.\n'Single quotes,' the Mail wrote, and it's fine.";
-        let s = analyze(t, 1);
+        let s = analyze(t, 1).sentences;
         assert_eq!(s[0].quoted, 1.0);
         assert_eq!(s[1].quoted, 0.5); // "We won" quoted, "he said" not
         assert_eq!(s[2].quoted, 0.0);
@@ -327,7 +360,7 @@ mod tests {
     #[test]
     fn other_quotation_marks_and_block_quotes() {
         let t = "„Wir bleiben hier“, sagte er am Abend. Es regnete.\n«Nous restons», a-t-il dit.\nThe ministry said in a statement:\nAt around 9am the enemy launched a counter-attack. It failed.\nLife went on.";
-        let s = analyze(t, 1);
+        let s = analyze(t, 1).sentences;
         assert!(s[0].quoted > 0.4 && s[0].quoted < 1.0, "{}", s[0].quoted);
         assert_eq!(s[1].quoted, 0.0, "„…“ closes");
         assert!(s[2].quoted > 0.3, "{}", s[2].quoted);
@@ -343,8 +376,25 @@ mod tests {
     fn keys_ignore_case_and_punctuation() {
         let a = analyze("The ship hit a bridge, police said.", 1);
         let b = analyze("the ship hit a bridge police said", 1);
-        assert_eq!(a[0].key, b[0].key);
-        assert_eq!(crate::sets::jaccard(&a[0].grams, &b[0].grams), 1.0);
+        assert_eq!(a.sentences[0].key, b.sentences[0].key);
+        assert_eq!(a.grams, b.grams);
+        assert_eq!(a.sentences[0].grams, (0, a.grams.len() as u32));
+    }
+
+    #[test]
+    fn each_sentence_keeps_its_own_grams() {
+        let a = analyze("The cargo ship ran aground. The cargo ship ran aground. Rain fell.", 1);
+        let g = |i: usize| {
+            let (lo, hi) = a.sentences[i].grams;
+            &a.grams[lo as usize..hi as usize]
+        };
+        assert_eq!(g(0), g(1), "a repeated sentence keeps its 3-grams");
+        assert_eq!(g(0).len(), 3);
+        assert!(g(0).windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert_eq!(a.sentences[1].grams.0, a.sentences[0].grams.1, "one block, in order");
+        assert_eq!(g(2).len(), 1, "under 3 words: one hash");
+        let c = |i: usize| a.sentences[i].content;
+        assert_eq!((c(0).1 - c(0).0, c(2).1), (4, a.content.len() as u32));
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub fn vectors(articles: &[Article], seed: u64) -> Vec<Vector> {
     let count = |a: &Article, tf: &mut AHashMap<u64, f32>| {
         tf.clear();
         for s in &a.sentences {
-            for &w in &s.content {
+            for &w in a.content_of(s) {
                 *tf.entry(w).or_default() += 1.0;
             }
         }
@@ -492,6 +492,11 @@ impl Sums {
     fn dot_spread(&self, x: usize, version: u32, y: usize, spread: &mut Spread) -> f64 {
         match (&self.grown[x], &self.grown[y]) {
             (None, None) | (_, Some(Sum::Dense(..))) => return self.dot(x, y),
+            // A dense sum is its own spread: copying it would cost its whole length.
+            (Some(Sum::Dense(d, _)), Some(Sum::Sparse(q))) => return q.iter().map(|&(t, v)| d[t as usize] * v).sum(),
+            (Some(Sum::Dense(d, _)), None) => {
+                return self.base[y].iter().map(|&(t, v)| d[t as usize] * v as f64).sum();
+            }
             _ => {}
         }
         if spread.owner != Some((x, version)) {
