@@ -208,7 +208,14 @@ pub fn run(inputs: &[String], options: &Options) -> Result<(Report, Vec<Article>
             options.seed,
         )?
     };
-    let (mut report, articles) = storydup_core::stories::run(articles, &options.story, options.seed);
+    // The reader's buffers are freed; the pipeline's first stage can have their room.
+    crate::system::release_free_memory();
+    let (mut report, articles) = storydup_core::stories::run_with(
+        articles,
+        &options.story,
+        options.seed,
+        crate::system::release_free_memory,
+    );
     report.rejected = rejected;
     Ok((report, articles))
 }

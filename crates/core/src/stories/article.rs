@@ -25,7 +25,8 @@ pub struct Article {
     pub text: String,
     /// Its sentences.
     pub sentences: Vec<Sentence>,
-    /// Its sentences' 3-gram hashes ([`Analysis::grams`]; read with [`Article::grams_of`]).
+    /// Its sentences' 3-gram hashes ([`Analysis::grams`]; read with [`Article::grams_of`]);
+    /// dropped while [`crate::stories::run`] clusters, and rebuilt for the articles it diffs.
     pub grams: Box<[u32]>,
     /// Its sentences' content word hashes ([`Analysis::content`]; read with
     /// [`Article::content_of`]); empty once [`crate::stories::run`] no longer needs them.
@@ -49,6 +50,19 @@ impl Article {
     /// The sorted, deduplicated 3-gram hashes of its sentence `s`.
     pub fn grams_of(&self, s: &Sentence) -> &[u32] {
         &self.grams[s.grams.0 as usize..s.grams.1 as usize]
+    }
+
+    /// Drops its sentences' 3-gram hashes ([`Article::grams_of`] must not be asked until
+    /// [`Article::restore_grams`]).
+    pub fn drop_grams(&mut self) {
+        self.grams = Box::default();
+    }
+
+    /// Rebuilds its sentences' 3-gram hashes, as [`article`] built them with `seed`.
+    pub fn restore_grams(&mut self, seed: u64) {
+        if self.grams.is_empty() {
+            self.grams = crate::stories::sentence::grams(&self.text, &self.sentences, seed);
+        }
     }
 
     /// The content word hashes of its sentence `s`, in order (none once they are emptied).

@@ -234,6 +234,53 @@ pub struct Analysis {
     pub content: Box<[u64]>,
 }
 
+/// A sentence's key: the hash of its normalized words.
+fn words_key(words: &[u64]) -> u64 {
+    words.iter().fold(mix64(words.len() as u64), |h, &w| mix64(h ^ w))
+}
+
+/// Appends the sorted, deduplicated 3-gram hashes of a sentence's `words` (whose key is `key`)
+/// to `pool`, and returns where they are.
+fn push_grams(words: &[u64], key: u64, pool: &mut Vec<u32>) -> (u32, u32) {
+    let at = pool.len();
+    if words.len() < 3 {
+        pool.push((key >> 32) as u32);
+    } else {
+        pool.extend(
+            words
+                .windows(3)
+                .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32),
+        );
+    }
+    // Sorted and deduplicated within the sentence only.
+    pool[at..].sort_unstable();
+    let mut kept = at;
+    for r in at..pool.len() {
+        if r == at || pool[r] != pool[kept - 1] {
+            pool[kept] = pool[r];
+            kept += 1;
+        }
+    }
+    pool.truncate(kept);
+    (at as u32, kept as u32)
+}
+
+/// [`Analysis::grams`] of `text` again, for `sentences` that [`analyze`] found in it with the
+/// same `seed`: the stories pipeline drops every article's 3-grams while it clusters, to hold
+/// 100,000 articles in less memory, and rebuilds them for the articles it compares sentence by
+/// sentence.
+pub fn grams(text: &str, sentences: &[Sentence], seed: u64) -> Box<[u32]> {
+    let mut pool = Vec::with_capacity(sentences.last().map_or(0, |s| s.grams.1 as usize));
+    let (mut scratch, mut words) = (Vec::new(), Vec::new());
+    for s in sentences {
+        words.clear();
+        for_each_word(s.text(text), &mut scratch, |w| words.push(hash_bytes(w, seed)));
+        let at = push_grams(&words, words_key(&words), &mut pool);
+        debug_assert_eq!(at, s.grams, "the same words as analyze found");
+    }
+    pool.into_boxed_slice()
+}
+
 /// The sentences of `text`, with their keys, 3-grams and quotation shares.
 pub fn analyze(text: &str, seed: u64) -> Analysis {
     let spans = segment(text);
@@ -265,27 +312,8 @@ pub fn analyze(text: &str, seed: u64) -> Analysis {
                 all_content.push(h);
             }
         });
-        let key = words.iter().fold(mix64(words.len() as u64), |h, &w| mix64(h ^ w));
-        let grams_at = all_grams.len();
-        if words.len() < 3 {
-            all_grams.push((key >> 32) as u32);
-        } else {
-            all_grams.extend(
-                words
-                    .windows(3)
-                    .map(|w| (mix64(w[0] ^ mix64(w[1] ^ mix64(w[2]))) >> 32) as u32),
-            );
-        }
-        // Sorted and deduplicated within the sentence only.
-        all_grams[grams_at..].sort_unstable();
-        let mut kept = grams_at;
-        for r in grams_at..all_grams.len() {
-            if r == grams_at || all_grams[r] != all_grams[kept - 1] {
-                all_grams[kept] = all_grams[r];
-                kept += 1;
-            }
-        }
-        all_grams.truncate(kept);
+        let key = words_key(&words);
+        let grams = push_grams(&words, key, &mut all_grams);
         out.push(Sentence {
             start,
             end,
@@ -293,7 +321,7 @@ pub fn analyze(text: &str, seed: u64) -> Analysis {
             num_words: words.len() as u32,
             quoted,
             key,
-            grams: (grams_at as u32, kept as u32),
+            grams,
             content: (content_at, all_content.len() as u32),
             furniture: false,
         });
@@ -395,6 +423,18 @@ mod tests {
         assert_eq!(g(2).len(), 1, "under 3 words: one hash");
         let c = |i: usize| a.sentences[i].content;
         assert_eq!((c(0).1 - c(0).0, c(2).1), (4, a.content.len() as u32));
+    }
+
+    #[test]
+    fn grams_are_rebuilt_as_analysed() {
+        for t in [
+            "The cargo ship ran aground. The cargo ship ran aground. Rain fell.",
+            "„Wir bleiben hier“, sagte er.\nU.S. officials said so on Jan. 20.\n\nOne",
+            "",
+        ] {
+            let a = analyze(t, 7);
+            assert_eq!(grams(t, &a.sentences, 7), a.grams, "{t}");
+        }
     }
 
     #[test]
