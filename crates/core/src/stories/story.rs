@@ -549,19 +549,16 @@ impl Sums {
     }
 }
 
-/// Dot product of two lists sorted by term, summed in term order.
+/// Dot product of two lists sorted by term, summed in term order, with no branch on the
+/// comparison (as [`crate::sets::cosine`]).
 fn sorted_dot<W: Copy + Into<f64>>(a: &[(u32, f64)], b: &[(u32, W)]) -> f64 {
     let (mut i, mut j, mut s) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                s += a[i].1 * b[j].1.into();
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        let product = x.1 * y.1.into();
+        s = if x.0 == y.0 { s + product } else { s };
+        i += usize::from(x.0 <= y.0);
+        j += usize::from(y.0 <= x.0);
     }
     s
 }
