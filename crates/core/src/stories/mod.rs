@@ -158,6 +158,17 @@ impl Laps {
     }
 }
 
+/// Whether a story of `size` articles gets per-article variants ([`MAX_STORY_VARIANTS`]).
+fn whole_story_diffed(size: usize) -> bool {
+    (2..=MAX_STORY_VARIANTS).contains(&size)
+}
+
+/// Whether, in a story too large for [`whole_story_diffed`], a syndication group of `size`
+/// articles gets its variants ([`MAX_GROUP_VARIANTS`]).
+fn group_diffed(size: usize) -> bool {
+    size <= MAX_GROUP_VARIANTS
+}
+
 /// Runs the stories pipeline over `articles`.
 pub fn run(articles: Vec<Article>, params: &StoryParams, seed: u64) -> (Report, Vec<Article>) {
     run_with(articles, params, seed, || {})
@@ -197,11 +208,11 @@ pub fn run_with(mut articles: Vec<Article>, params: &StoryParams, seed: u64, bet
     // The articles the diffs read, as the loop over stories below picks them.
     let mut diffed = vec![false; articles.len()];
     for members in &clusters {
-        if members.len() >= 2 && members.len() <= MAX_STORY_VARIANTS {
+        if whole_story_diffed(members.len()) {
             members.iter().for_each(|&m| diffed[m as usize] = true);
         }
     }
-    for g in groups.iter().filter(|g| g.len() <= MAX_GROUP_VARIANTS) {
+    for g in groups.iter().filter(|g| group_diffed(g.len())) {
         g.iter().for_each(|&m| diffed[m as usize] = true);
     }
     articles
@@ -262,10 +273,10 @@ pub fn run_with(mut articles: Vec<Article>, params: &StoryParams, seed: u64, bet
                 });
             }
             let mut out = Vec::new();
-            if members.len() >= 2 && members.len() <= MAX_STORY_VARIANTS {
+            if whole_story_diffed(members.len()) {
                 out = variants(&articles, members, &refs);
             } else {
-                for (g, r) in refs.iter().filter(|(g, _)| g.len() <= MAX_GROUP_VARIANTS) {
+                for (g, r) in refs.iter().filter(|(g, _)| group_diffed(g.len())) {
                     out.extend(variants(&articles, g, &[(g.clone(), *r)]));
                 }
                 // Variants in the story's member order (a lookup table: a story may hold 100,000).
