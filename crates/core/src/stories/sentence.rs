@@ -73,8 +73,8 @@ pub fn segment(text: &str) -> Vec<(usize, usize, u32)> {
             continue;
         }
         let mut pieces: Vec<(usize, usize)> = Vec::new();
-        for (off, s) in body.split_sentence_bound_indices() {
-            for (a, b) in split_glued(s) {
+        for (off, end) in sentence_bounds(body) {
+            for (a, b) in split_glued(&body[off..end]) {
                 pieces.push((off + a, off + b));
             }
         }
@@ -99,6 +99,111 @@ pub fn segment(text: &str) -> Vec<(usize, usize, u32)> {
         if any {
             para += 1;
         }
+    }
+    out
+}
+
+/// The byte spans between UAX #29 sentence boundaries in `line`: those of the
+/// `unicode-segmentation` crate, which a line of ASCII text (most news) gets from
+/// [`ascii_sentence_bounds`] instead, several times faster (the crate's category lookup and
+/// break iterator were 7.5 % of the CPU samples of a 100,000-article run).
+fn sentence_bounds(line: &str) -> Vec<(usize, usize)> {
+    if line.is_ascii() {
+        return ascii_sentence_bounds(line.as_bytes());
+    }
+    line.split_sentence_bound_indices()
+        .map(|(at, s)| (at, at + s.len()))
+        .collect()
+}
+
+/// UAX #29's sentence break classes of the ASCII characters (no ASCII character is `Sep`,
+/// `OLetter`, `Extend` or `Format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Other,
+    Cr,
+    Lf,
+    Sp,
+    Lower,
+    Upper,
+    Numeric,
+    ATerm,
+    STerm,
+    Close,
+    SContinue,
+}
+
+fn ascii_class(b: u8) -> Class {
+    match b {
+        b'\r' => Class::Cr,
+        b'\n' => Class::Lf,
+        b'\t' | 0x0b | 0x0c | b' ' => Class::Sp,
+        b'a'..=b'z' => Class::Lower,
+        b'A'..=b'Z' => Class::Upper,
+        b'0'..=b'9' => Class::Numeric,
+        b'.' => Class::ATerm,
+        b'!' | b'?' => Class::STerm,
+        b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' => Class::Close,
+        b',' | b'-' | b':' | b';' => Class::SContinue,
+        _ => Class::Other,
+    }
+}
+
+/// UAX #29 sentence boundaries of ASCII `text`, rule by rule (SB3 to SB11), in one pass: the
+/// `SATerm Close* Sp*` context before each position is carried forward, and SB8's look-ahead
+/// for a lower-case letter reads a table built backwards, so no input makes it quadratic.
+fn ascii_sentence_bounds(text: &[u8]) -> Vec<(usize, usize)> {
+    use Class::*;
+    let c: Vec<Class> = text.iter().map(|&b| ascii_class(b)).collect();
+    let n = c.len();
+    // Per position, whether the first letter, paragraph separator or terminator at or after it
+    // is a lower-case letter (SB8).
+    let mut lower_ahead = vec![false; n + 1];
+    for i in (0..n).rev() {
+        lower_ahead[i] = match c[i] {
+            Lower => true,
+            Upper | Cr | Lf | ATerm | STerm => false,
+            _ => lower_ahead[i + 1],
+        };
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    // The context `SATerm Close* Sp*` that ends just before the current position: where its
+    // terminator is, and whether a space followed it.
+    let mut context: Option<(usize, bool)> = None;
+    for i in 1..n {
+        let (prev, cur) = (c[i - 1], c[i]);
+        context = match (prev, context) {
+            (ATerm | STerm, _) => Some((i - 1, false)),
+            (Close, Some((t, false))) => Some((t, false)),
+            (Sp, Some((t, _))) => Some((t, true)),
+            _ => None,
+        };
+        let breaks = if prev == Cr && cur == Lf {
+            false // SB3
+        } else if matches!(prev, Cr | Lf) {
+            true // SB4
+        } else if let Some((term, spaced)) = context {
+            let bare = term == i - 1;
+            let aterm = c[term] == ATerm;
+            // The rules that hold a break back; past them, SB11 breaks.
+            let sb6 = aterm && bare && cur == Numeric;
+            let sb7 = aterm && bare && cur == Upper && term > 0 && matches!(c[term - 1], Upper | Lower);
+            let sb8 = aterm && lower_ahead[i];
+            let sb8a = matches!(cur, SContinue | ATerm | STerm);
+            let sb9 = !spaced && matches!(cur, Close | Sp | Cr | Lf);
+            let sb10 = matches!(cur, Sp | Cr | Lf);
+            !(sb6 || sb7 || sb8 || sb8a || sb9 || sb10)
+        } else {
+            false // SB998
+        };
+        if breaks {
+            out.push((start, i));
+            start = i;
+        }
+    }
+    if n > 0 {
+        out.push((start, n));
     }
     out
 }
@@ -434,6 +539,33 @@ mod tests {
         ] {
             let a = analyze(t, 7);
             assert_eq!(grams(t, &a.sentences, 7), a.grams, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The ASCII segmenter finds the boundaries `unicode-segmentation` finds.
+        #[test]
+        fn ascii_bounds_are_the_crates(t in "[aZz9. !?'\"()\\[\\]{},:;\t\r\n\x0b\x0c_#-]{0,40}") {
+            let crate_bounds: Vec<(usize, usize)> =
+                t.split_sentence_bound_indices().map(|(at, s)| (at, at + s.len())).collect();
+            proptest::prop_assert_eq!(ascii_sentence_bounds(t.as_bytes()), crate_bounds);
+        }
+    }
+
+    #[test]
+    fn ascii_bounds_on_news_prose() {
+        for t in [
+            "He said so. Then he left! Did he? \"Yes.\" (It was 3.5 p.m.) the end. e.g. this U.S. Army.",
+            "Mr. Smith went to Washington.  Twice.\r\nAgain.\rAnd again...   ",
+            "",
+            "...",
+        ] {
+            let crate_bounds: Vec<(usize, usize)> = t
+                .split_sentence_bound_indices()
+                .map(|(at, s)| (at, at + s.len()))
+                .collect();
+            assert_eq!(ascii_sentence_bounds(t.as_bytes()), crate_bounds, "{t:?}");
         }
     }
 
