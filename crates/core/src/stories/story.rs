@@ -492,11 +492,6 @@ impl Sums {
     fn dot_spread(&self, x: usize, version: u32, y: usize, spread: &mut Spread) -> f64 {
         match (&self.grown[x], &self.grown[y]) {
             (None, None) | (_, Some(Sum::Dense(..))) => return self.dot(x, y),
-            // A dense sum is its own spread: copying it would cost its whole length.
-            (Some(Sum::Dense(d, _)), Some(Sum::Sparse(q))) => return q.iter().map(|&(t, v)| d[t as usize] * v).sum(),
-            (Some(Sum::Dense(d, _)), None) => {
-                return self.base[y].iter().map(|&(t, v)| d[t as usize] * v as f64).sum();
-            }
             _ => {}
         }
         if spread.owner != Some((x, version)) {
@@ -618,12 +613,9 @@ pub fn smooth(vecs: &[Vector], sims: &[(u32, u32, f32)], weight: f64) -> Vec<Vec
                 // By reference: collecting in place would keep every touched term's room; and
                 // into a vector of the right size, which collecting a filter does not give (it
                 // grows by doubling: a third of the smoothed vectors' memory was spare room).
-                let mut out = Vec::with_capacity(v.iter().filter(|x| norm > 0.0 && (x.1 / norm) as f32 > 0.0).count());
-                out.extend(
-                    v.iter()
-                        .map(|&(t, w)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 }))
-                        .filter(|x| x.1 > 0.0),
-                );
+                let unit = |&(t, w): &(u32, f64)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 });
+                let mut out = Vec::with_capacity(v.iter().map(unit).filter(|x| x.1 > 0.0).count());
+                out.extend(v.iter().map(unit).filter(|x| x.1 > 0.0));
                 out
             },
         )
