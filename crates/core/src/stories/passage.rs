@@ -99,38 +99,42 @@ pub fn sentence_matches(
     furniture: &[Vec<bool>],
     keep: &(dyn Fn(u32, u32, u32, u32) -> bool + Sync),
 ) -> Vec<(u32, u32, u32, u32, f32)> {
-    let mut postings: Vec<(u32, u32, u32)> = articles
+    // The postings (sketch hash, article, sentence), filled at their size: collecting them in
+    // parallel held them twice for a moment (180 MB more at 100,000 generated articles).
+    fn posted<'a>(a: &'a Article, skip: &'a [bool]) -> impl Iterator<Item = (usize, &'a Sentence)> + 'a {
+        a.sentences
+            .iter()
+            .enumerate()
+            .filter(move |&(i, s)| s.num_words >= MIN_SENTENCE_WORDS && !skip[i])
+    }
+    let total: usize = articles
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(d, a)| {
-            let mut out = Vec::new();
-            for (i, s) in a.sentences.iter().enumerate() {
-                if s.num_words < MIN_SENTENCE_WORDS || furniture[d][i] {
-                    continue;
-                }
-                for &g in a.grams_of(s).iter().take(SKETCH) {
-                    out.push((g, d as u32, i as u32));
-                }
-            }
-            out
-        })
-        .collect();
-    postings.par_sort_unstable();
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut stock: AHashSet<u32> = AHashSet::new();
-    let mut i = 0;
-    while i < postings.len() {
-        let mut j = i + 1;
-        while j < postings.len() && postings[j].0 == postings[i].0 {
-            j += 1;
+        .map(|(d, a)| posted(a, &furniture[d]).map(|(_, s)| a.grams_of(s).len().min(SKETCH)).sum::<usize>())
+        .sum();
+    let mut postings: Vec<(u32, u32, u32)> = Vec::with_capacity(total);
+    for (d, a) in articles.iter().enumerate() {
+        for (i, s) in posted(a, &furniture[d]) {
+            postings.extend(a.grams_of(s).iter().take(SKETCH).map(|&g| (g, d as u32, i as u32)));
         }
-        if j - i > MAX_POSTINGS {
-            stock.insert(postings[i].0);
-        } else if j - i > 1 {
-            runs.push((i, j));
-        }
-        i = j;
     }
+    postings.par_sort_unstable();
+    // The runs of two to MAX_POSTINGS postings of one hash, as (hash, start, end) over `members`,
+    // their (article, sentence) in posting order: a single posting pairs with nothing, so most
+    // postings are gone before the pairs are compared.
+    let mut runs: Vec<(u32, usize, usize)> = Vec::new();
+    let mut members: Vec<(u32, u32)> = Vec::new();
+    let mut stock: AHashSet<u32> = AHashSet::new();
+    for run in postings.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() > MAX_POSTINGS {
+            stock.insert(run[0].0);
+        } else if run.len() > 1 {
+            runs.push((run[0].0, members.len(), members.len() + run.len()));
+            members.extend(run.iter().map(|p| (p.1, p.2)));
+        }
+    }
+    drop(postings);
+    members.shrink_to_fit();
     // A sentence's word count and 3-grams.
     let sentence = |d: u32, i: u32| {
         let a = &articles[d as usize];
@@ -175,15 +179,15 @@ pub fn sentence_matches(
     };
     let mut matches: Vec<(u32, u32, u32, u32, f32)> = runs
         .into_par_iter()
-        .flat_map_iter(|(s, e)| {
-            let run = &postings[s..e];
+        .flat_map_iter(|(g, s, e)| {
+            let run = &members[s..e];
             let sk: Vec<&[u32; SKETCH]> = run
                 .iter()
-                .map(|&(_, d, i)| &sketches[first[d as usize] + i as usize])
+                .map(|&(d, i)| &sketches[first[d as usize] + i as usize])
                 .collect();
             let mut out = Vec::new();
-            for (x, &(g, a, i)) in run.iter().enumerate() {
-                for (y, &(_, b, j)) in run.iter().enumerate().skip(x + 1) {
+            for (x, &(a, i)) in run.iter().enumerate() {
+                for (y, &(b, j)) in run.iter().enumerate().skip(x + 1) {
                     if a == b || shared_below(sk[x], sk[y], g) || !keep(a, i, b, j) {
                         continue;
                     }
