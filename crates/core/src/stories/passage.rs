@@ -110,7 +110,11 @@ pub fn sentence_matches(
     let total: usize = articles
         .par_iter()
         .enumerate()
-        .map(|(d, a)| posted(a, &furniture[d]).map(|(_, s)| a.grams_of(s).len().min(SKETCH)).sum::<usize>())
+        .map(|(d, a)| {
+            posted(a, &furniture[d])
+                .map(|(_, s)| a.grams_of(s).len().min(SKETCH))
+                .sum::<usize>()
+        })
         .sum();
     let mut postings: Vec<(u32, u32, u32)> = Vec::with_capacity(total);
     for (d, a) in articles.iter().enumerate() {
