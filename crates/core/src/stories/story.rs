@@ -25,7 +25,6 @@
 //! Articles of one syndication group always end in one story.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
@@ -298,7 +297,7 @@ pub fn similarities(
         .collect()
 }
 
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 struct Merge {
     score: f64,
     a: u32,
@@ -314,11 +313,78 @@ impl PartialOrd for Merge {
 }
 impl Ord for Merge {
     fn cmp(&self, o: &Self) -> Ordering {
-        // Highest score first; ties: smallest cluster ids first (deterministic).
+        // Highest score first; ties: smallest cluster ids first, then the oldest stamp (a total
+        // order, so that any heap pops the same sequence).
         self.score
             .total_cmp(&o.score)
             .then(o.a.cmp(&self.a))
             .then(o.b.cmp(&self.b))
+            .then(o.stamp.cmp(&self.stamp))
+    }
+}
+
+/// A max-heap with four children per node: half the levels of a binary heap, and a node's
+/// children share one or two cache lines. The linkage pops about 2 million entries from a heap
+/// of up to 1.2 million at 100,000 generated articles, and the binary heap's pops, one cache
+/// miss per level, were a sixth of its time.
+struct Heap<T> {
+    items: Vec<T>,
+}
+
+impl<T: Ord + Copy> Heap<T> {
+    fn from(mut items: Vec<T>) -> Heap<T> {
+        for i in (0..items.len().div_ceil(4)).rev() {
+            Self::sift_down(&mut items, i);
+        }
+        Heap { items }
+    }
+
+    fn push(&mut self, x: T) {
+        let mut i = self.items.len();
+        self.items.push(x);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent] >= x {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = x;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        let last = self.items.pop()?;
+        if self.items.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.items[0], last);
+        Self::sift_down(&mut self.items, 0);
+        Some(top)
+    }
+
+    /// Moves `items[i]` down to where no child is greater.
+    fn sift_down(items: &mut [T], mut i: usize) {
+        let x = items[i];
+        loop {
+            let first = 4 * i + 1;
+            if first >= items.len() {
+                break;
+            }
+            let end = (first + 4).min(items.len());
+            let mut best = first;
+            for c in first + 1..end {
+                if items[c] > items[best] {
+                    best = c;
+                }
+            }
+            if items[best] <= x {
+                break;
+            }
+            items[i] = items[best];
+            i = best;
+        }
+        items[i] = x;
     }
 }
 
@@ -501,20 +567,25 @@ impl Sums {
             }
             spread.terms.clear();
             let (weights, terms) = (&mut spread.weights, &mut spread.terms);
-            let mut put = |(t, w): (u32, f64)| {
+            self.for_each_entry(x, |t, w| {
                 weights[t as usize] = w;
                 terms.push(t);
-            };
-            match &self.grown[x] {
-                Some(sum) => sum.entries().for_each(&mut put),
-                None => self.base[x].iter().for_each(|&(t, w)| put((t, w as f64))),
-            }
+            });
             spread.owner = Some((x, version));
         }
         let w = &spread.weights;
         match &self.grown[y] {
             Some(Sum::Sparse(q)) => q.iter().map(|&(t, v)| w[t as usize] * v).sum(),
             _ => self.base[y].iter().map(|&(t, v)| w[t as usize] * v as f64).sum(),
+        }
+    }
+
+    /// Calls `f` on each entry of `x`'s sum (as [`Sum::entries`], without a boxed iterator).
+    fn for_each_entry(&self, x: usize, mut f: impl FnMut(u32, f64)) {
+        match &self.grown[x] {
+            Some(Sum::Sparse(m)) => m.iter().for_each(|&(t, w)| f(t, w)),
+            Some(Sum::Dense(d, terms)) => terms.iter().for_each(|&t| f(t, d[t as usize])),
+            None => self.base[x].iter().for_each(|&(t, w)| f(t, w as f64)),
         }
     }
 
@@ -713,7 +784,7 @@ pub fn dated_linkage(
             })
         })
         .collect();
-    let mut heap = BinaryHeap::from(first);
+    let mut heap = Heap::from(first);
     let mut spread = Spread::default();
     while let Some(m) = heap.pop() {
         let (a, b) = (m.a as usize, m.b as usize);
@@ -999,6 +1070,31 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The four-ary heap pops what the standard library's binary heap pops, in the same
+        /// order, under any mix of pushes and pops (values drawn from a small range, so that
+        /// equal ones occur).
+        #[test]
+        fn heap_pops_as_the_binary_heap(
+            first in proptest::collection::vec(0u32..50, 0..200),
+            steps in proptest::collection::vec(proptest::option::of(0u32..50), 0..400),
+        ) {
+            let mut ours = Heap::from(first.clone());
+            let mut std = std::collections::BinaryHeap::from(first);
+            for step in steps {
+                match step {
+                    Some(x) => {
+                        ours.push(x);
+                        std.push(x);
+                    }
+                    None => proptest::prop_assert_eq!(ours.pop(), std.pop()),
+                }
+            }
+            while let Some(x) = std.pop() {
+                proptest::prop_assert_eq!(ours.pop(), Some(x));
+            }
+            proptest::prop_assert_eq!(ours.pop(), None);
+        }
+
         /// A dot product against a spread sum is the merge join's, bit for bit, for singletons,
         /// sparse and dense sums, with the spread reused across calls and rebuilt as its owner
         /// changes.
