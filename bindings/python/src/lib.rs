@@ -1,11 +1,11 @@
 //! `storydup._storydup`: the Rust half of storydup's Python package. The Python half
 //! (`py_src/storydup/__init__.py`) turns whatever the user passes (pyarrow, pandas, Hugging Face
 //! `datasets`, lists) into an Arrow stream and the results into pyarrow and numpy objects; this
-//! half reads the stream's columns in place ([`columns`]) and calls storydup-core, so that the
+//! half reads the stream's columns in place (`columns`) and calls storydup-core, so that the
 //! decisions are the command line's.
 //!
 //! Every call runs on a rayon pool of its own (`threads`, never the global pool) with the GIL
-//! released, on a worker thread; the calling thread waits, and every [`POLL`] takes the GIL
+//! released, on a worker thread; the calling thread waits, and every `POLL` takes the GIL
 //! for a moment to run Python's signal handlers. Ctrl-C there sets a flag that the work checks
 //! between batches of records and before each text that exact verification reads again, so a
 //! long call stops within a batch and raises `KeyboardInterrupt`.

@@ -7,9 +7,9 @@
 //! run's spool holds every text as the first pass read it (`source::parquet`), so it is taken from
 //! there; only the other columns are read from the file (all columns when a text was cut under
 //! `--oversized truncate` or the text column is dictionary-encoded). The kept rows are cut into
-//! row groups of about [`GROUP_BYTES`] at batch boundaries, a rule of the data alone. Row groups
+//! row groups of about `GROUP_BYTES` at batch boundaries, a rule of the data alone. Row groups
 //! are encoded and compressed (snappy, the codec every Parquet reader has) on the thread pool as
-//! soon as they are read, at most [`IN_FLIGHT`] at once, while the calling thread appends the
+//! soon as they are read, at most `IN_FLIGHT` at once, while the calling thread appends the
 //! finished ones in order: the file's bytes do not depend on the thread count, the threads never
 //! wait for a slow group of the same wave, and memory stays a few row groups however large the
 //! input. All inputs of a run must be

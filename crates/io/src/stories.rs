@@ -246,7 +246,7 @@ pub fn write(
     }
 }
 
-/// [`write`] to `path` atomically (a temporary file in the same folder, then a rename).
+/// [`write()`] to `path` atomically (a temporary file in the same folder, then a rename).
 ///
 /// # Errors
 /// The folder is not writable, or `path` names no file.

@@ -9,7 +9,7 @@
 //!    Photo/…)", "Photograph: …/Getty Images", "Reuters File Photo", "Image copyright EPA Image
 //!    caption …" — and the caption sentences before it in its paragraph; a copyright or syndication
 //!    line; a newsletter, comment, sharing, advertising or video-player box; a link list ("Read
-//!    more:" and the headlines under it, "More: <headline>", "<headline> Read more"); a timestamp
+//!    more:" and the headlines under it, `More: <headline>`, `<headline> Read more`); a timestamp
 //!    line; a short line with a web address; a line with no words; the short header lines above a
 //!    headline ("Current News", "/").
 //! 2. **It recurs in one site's pages on different topics**: a sentence in [`MIN_SITE_REPEATS`] or

@@ -40,17 +40,17 @@ use crate::stories::Laps;
 /// Empty pseudo-documents added to the document frequencies (see the module docs).
 pub const PSEUDO_DOCS: f64 = 20.0;
 /// Terms per article in the candidate index.
-const INDEX_TERMS: usize = 24;
+pub const INDEX_TERMS: usize = 24;
 /// Strongest candidate partners kept per article (B³ F1 on the dev corpora: 10 → 0.928 / 0.829,
 /// 20 → 0.928 / 0.832, 40 → 0.928 / 0.833; the linkage's cost grows with it).
-const NEIGHBOURS: usize = 20;
+pub const NEIGHBOURS: usize = 20;
 /// Longest posting list followed (a term in more articles than this is too common to link them).
-const MAX_POSTINGS: usize = 2000;
+pub const MAX_POSTINGS: usize = 2000;
 /// A term is always indexed while it is among the indexed terms of at most this many articles,
 /// however small the input: the name of one big story (230 of 1,500 headlines) must link its
 /// articles. With max(50, n/20), as before, the headline stories of a 1,500-headline half of the
 /// UCI dev corpus lost their names from the index and split (B³ F1 0.80 against 0.84 with 500).
-const MIN_POSTINGS: usize = 500;
+pub const MIN_POSTINGS: usize = 500;
 
 /// Partners whose vectors are blended into an article's own ([`smooth`]): its nearest ones in the
 /// candidate graph.
@@ -58,9 +58,9 @@ pub const SMOOTH_NEIGHBOURS: usize = 10;
 /// A smoothed vector keeps at most this many times its own number of terms (and at least
 /// [`SMOOTH_MIN_TERMS`]): the heaviest. Bounds memory and the linkage's dot products, and changed
 /// B³ F1 by under 0.01 on the dev corpora against keeping every term.
-const SMOOTH_GROWTH: usize = 2;
+pub const SMOOTH_GROWTH: usize = 2;
 /// See [`SMOOTH_GROWTH`]: a headline of six words may gain up to this many terms.
-const SMOOTH_MIN_TERMS: usize = 30;
+pub const SMOOTH_MIN_TERMS: usize = 30;
 
 /// Knobs of story clustering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
