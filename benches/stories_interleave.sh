@@ -39,25 +39,16 @@ done
 [ -x /usr/bin/time ] && [[ $(/usr/bin/time -v true 2>&1 || true) == *"Maximum resident set size"* ]] \
   || die "need GNU time at /usr/bin/time (Debian/Ubuntu: apt-get install time)"
 
-# Each commit from a clean export (git archive), built in one target dir, run from a private copy.
+# Each commit from a clean export (benches/build_rev.sh), run from a private copy.
 BINS=()
 COMMITS=()
+. "$ROOT/benches/build_rev.sh"
 for rev in "${REVS[@]}"; do
-  commit=$(git rev-parse --verify "$rev^{commit}" 2>/dev/null) || die "'$rev' is not a commit"
-  src=$WORK/stories-scale/src-$commit
-  if [ ! -f "$src/Cargo.toml" ]; then
-    rm -rf "$src"; mkdir -p "$src"
-    git archive "$commit" | tar -x -C "$src" || die "git archive $commit failed"
-  fi
-  # as in stories_scale.sh: the export's old timestamps must not pass for a fresh build
-  find "$src" -type f -exec touch {} +
-  say "cargo build --release (commit $commit)"
-  (cd "$src" && CARGO_TARGET_DIR=$WORK/stories-scale/target cargo build --release --quiet) \
-    || die "cargo build --release failed for $commit"
+  build_rev "$rev" "$WORK"
   mkdir -p "$WORK/bin"
-  cp "$WORK/stories-scale/target/release/storydup" "$WORK/bin/storydup-$commit"
-  BINS+=("$WORK/bin/storydup-$commit")
-  COMMITS+=("$commit")
+  cp "$BUILT_BIN" "$WORK/bin/storydup-$BUILT_COMMIT"
+  BINS+=("$WORK/bin/storydup-$BUILT_COMMIT")
+  COMMITS+=("$BUILT_COMMIT")
 done
 
 RUNS=$WORK/stories-interleave

@@ -78,20 +78,10 @@ command -v python3 >/dev/null || die "need python3 (make_corpus.py, and reading 
 
 # the binary: the working tree as it is, or (REV=...) a clean export of one commit
 if [ -n "$REV" ]; then
-  commit=$(git rev-parse --verify "$REV^{commit}" 2>/dev/null) || die "REV '$REV' is not a commit"
-  SRC=$WORK/stories-scale/src-$commit
-  if [ ! -f "$SRC/Cargo.toml" ]; then
-    rm -rf "$SRC"; mkdir -p "$SRC"
-    git archive "$commit" | tar -x -C "$SRC" || die "git archive $commit failed"
-  fi
-  # git archive stamps files with the commit's time, older than the artifacts another commit
-  # left in the shared target dir, so cargo would take that build as fresh: stamp them now.
-  find "$SRC" -type f -exec touch {} +
-  say "cargo build --release (commit $commit, clean export in $SRC)"
-  (cd "$SRC" && CARGO_TARGET_DIR=$WORK/stories-scale/target cargo build --release --quiet) \
-    || die "cargo build --release failed"
-  SD_BUILT=$WORK/stories-scale/target/release/storydup
-  COMMIT=$commit
+  . "$ROOT/benches/build_rev.sh"
+  build_rev "$REV" "$WORK"
+  SD_BUILT=$BUILT_BIN
+  COMMIT=$BUILT_COMMIT
 else
   say "cargo build --release"
   cargo build --release --quiet || die "cargo build --release failed"
