@@ -567,25 +567,20 @@ impl Sums {
             }
             spread.terms.clear();
             let (weights, terms) = (&mut spread.weights, &mut spread.terms);
-            self.for_each_entry(x, |t, w| {
+            let mut put = |(t, w): (u32, f64)| {
                 weights[t as usize] = w;
                 terms.push(t);
-            });
+            };
+            match &self.grown[x] {
+                Some(sum) => sum.entries().for_each(&mut put),
+                None => self.base[x].iter().for_each(|&(t, w)| put((t, w as f64))),
+            }
             spread.owner = Some((x, version));
         }
         let w = &spread.weights;
         match &self.grown[y] {
             Some(Sum::Sparse(q)) => q.iter().map(|&(t, v)| w[t as usize] * v).sum(),
             _ => self.base[y].iter().map(|&(t, v)| w[t as usize] * v as f64).sum(),
-        }
-    }
-
-    /// Calls `f` on each entry of `x`'s sum (as [`Sum::entries`], without a boxed iterator).
-    fn for_each_entry(&self, x: usize, mut f: impl FnMut(u32, f64)) {
-        match &self.grown[x] {
-            Some(Sum::Sparse(m)) => m.iter().for_each(|&(t, w)| f(t, w)),
-            Some(Sum::Dense(d, terms)) => terms.iter().for_each(|&t| f(t, d[t as usize])),
-            None => self.base[x].iter().for_each(|&(t, w)| f(t, w as f64)),
         }
     }
 
