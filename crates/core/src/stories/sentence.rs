@@ -134,46 +134,67 @@ enum Class {
     SContinue,
 }
 
-fn ascii_class(b: u8) -> Class {
-    match b {
-        b'\r' => Class::Cr,
-        b'\n' => Class::Lf,
-        b'\t' | 0x0b | 0x0c | b' ' => Class::Sp,
-        b'a'..=b'z' => Class::Lower,
-        b'A'..=b'Z' => Class::Upper,
-        b'0'..=b'9' => Class::Numeric,
-        b'.' => Class::ATerm,
-        b'!' | b'?' => Class::STerm,
-        b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' => Class::Close,
-        b',' | b'-' | b':' | b';' => Class::SContinue,
-        _ => Class::Other,
+/// [`Class`] of each ASCII byte (a byte past 127 never reaches [`ascii_sentence_bounds`]).
+static ASCII_CLASS: [Class; 128] = {
+    let mut t = [Class::Other; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'\r' => Class::Cr,
+            b'\n' => Class::Lf,
+            b'\t' | 0x0b | 0x0c | b' ' => Class::Sp,
+            b'a'..=b'z' => Class::Lower,
+            b'A'..=b'Z' => Class::Upper,
+            b'0'..=b'9' => Class::Numeric,
+            b'.' => Class::ATerm,
+            b'!' | b'?' => Class::STerm,
+            b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' => Class::Close,
+            b',' | b'-' | b':' | b';' => Class::SContinue,
+            _ => Class::Other,
+        };
+        b += 1;
     }
+    t
+};
+
+fn ascii_class(b: u8) -> Class {
+    ASCII_CLASS[(b & 0x7f) as usize]
 }
 
 /// UAX #29 sentence boundaries of ASCII `text`, rule by rule (SB3 to SB11), in one pass: the
-/// `SATerm Close* Sp*` context before each position is carried forward, and SB8's look-ahead
-/// for a lower-case letter reads a table built backwards, so no input makes it quadratic.
+/// `SATerm Close* Sp*` context before each position is carried forward, and no rule can break
+/// outside that context or after a line break, so the pass jumps from one terminator or line
+/// break to the next (most of a news sentence is read once, by that search). SB8's look-ahead
+/// for a lower-case letter is searched when a rule asks for it and remembered until the
+/// position passes what it found, so no input makes it quadratic.
 fn ascii_sentence_bounds(text: &[u8]) -> Vec<(usize, usize)> {
     use Class::*;
-    let c: Vec<Class> = text.iter().map(|&b| ascii_class(b)).collect();
-    let n = c.len();
-    // Per position, whether the first letter, paragraph separator or terminator at or after it
-    // is a lower-case letter (SB8).
-    let mut lower_ahead = vec![false; n + 1];
-    for i in (0..n).rev() {
-        lower_ahead[i] = match c[i] {
-            Lower => true,
-            Upper | Cr | Lf | ATerm | STerm => false,
-            _ => lower_ahead[i + 1],
+    let n = text.len();
+    let class = |i: usize| ascii_class(text[i]);
+    // SB8: whether the first letter, paragraph separator or terminator at or after `i` is a
+    // lower-case letter. `found` is the last answer's (from, decisive position or n).
+    let mut found: Option<(usize, usize)> = None;
+    let mut lower_ahead = |i: usize| -> bool {
+        let at = match found {
+            Some((from, at)) if from <= i && i <= at => at,
+            _ => {
+                let at = (i..n)
+                    .find(|&j| matches!(class(j), Lower | Upper | Cr | Lf | ATerm | STerm))
+                    .unwrap_or(n);
+                found = Some((i, at));
+                at
+            }
         };
-    }
+        at < n && class(at) == Lower
+    };
     let mut out = Vec::new();
     let mut start = 0;
     // The context `SATerm Close* Sp*` that ends just before the current position: where its
     // terminator is, and whether a space followed it.
     let mut context: Option<(usize, bool)> = None;
-    for i in 1..n {
-        let (prev, cur) = (c[i - 1], c[i]);
+    let mut i = 1;
+    while i < n {
+        let (prev, cur) = (class(i - 1), class(i));
         context = match (prev, context) {
             (ATerm | STerm, _) => Some((i - 1, false)),
             (Close, Some((t, false))) => Some((t, false)),
@@ -186,22 +207,33 @@ fn ascii_sentence_bounds(text: &[u8]) -> Vec<(usize, usize)> {
             true // SB4
         } else if let Some((term, spaced)) = context {
             let bare = term == i - 1;
-            let aterm = c[term] == ATerm;
+            let aterm = class(term) == ATerm;
             // The rules that hold a break back; past them, SB11 breaks.
             let sb6 = aterm && bare && cur == Numeric;
-            let sb7 = aterm && bare && cur == Upper && term > 0 && matches!(c[term - 1], Upper | Lower);
-            let sb8 = aterm && lower_ahead[i];
+            let sb7 = aterm && bare && cur == Upper && term > 0 && matches!(class(term - 1), Upper | Lower);
             let sb8a = matches!(cur, SContinue | ATerm | STerm);
             let sb9 = !spaced && matches!(cur, Close | Sp | Cr | Lf);
             let sb10 = matches!(cur, Sp | Cr | Lf);
-            !(sb6 || sb7 || sb8 || sb8a || sb9 || sb10)
+            !(sb6 || sb7 || sb8a || sb9 || sb10 || (aterm && lower_ahead(i)))
         } else {
-            false // SB998
+            // SB998, and so at every position until the one after the next terminator or line
+            // break (no context can start before it).
+            match text[i..]
+                .iter()
+                .position(|&b| matches!(ascii_class(b), ATerm | STerm | Cr | Lf))
+            {
+                Some(k) => {
+                    i += k + 1;
+                    continue;
+                }
+                None => break,
+            }
         };
         if breaks {
             out.push((start, i));
             start = i;
         }
+        i += 1;
     }
     if n > 0 {
         out.push((start, n));
@@ -214,15 +246,17 @@ fn split_glued(s: &str) -> Vec<(usize, usize)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    for i in 2..b.len().saturating_sub(2) {
-        if matches!(b[i], b'.' | b'!' | b'?')
-            && b[i - 1].is_ascii_lowercase()
-            && b[i - 2].is_ascii_lowercase()
-            && b[i + 1].is_ascii_uppercase()
-            && b[i + 2].is_ascii_lowercase()
-        {
-            out.push((start, i + 1));
-            start = i + 1;
+    if b.len() >= 5 {
+        // Only the stops are candidates: a search for them skips the words between.
+        for i in memchr::memchr3_iter(b'.', b'!', b'?', &b[2..b.len() - 2]).map(|k| k + 2) {
+            if b[i - 1].is_ascii_lowercase()
+                && b[i - 2].is_ascii_lowercase()
+                && b[i + 1].is_ascii_uppercase()
+                && b[i + 2].is_ascii_lowercase()
+            {
+                out.push((start, i + 1));
+                start = i + 1;
+            }
         }
     }
     out.push((start, s.len()));
@@ -262,12 +296,21 @@ struct QuoteState {
 
 /// Share of the words of `s` inside quotation marks, updating `state`.
 fn quoted_share(s: &str, state: &mut QuoteState) -> f32 {
-    let chars: Vec<char> = s.chars().collect();
+    // `char::is_alphanumeric` with the ASCII case first (most news text).
+    let alnum = |c: char| {
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric()
+        }
+    };
     let (mut words, mut quoted) = (0u32, 0u32);
     let mut in_word = false;
-    for (i, &c) in chars.iter().enumerate() {
-        let prev_alnum = i > 0 && chars[i - 1].is_alphanumeric();
-        let next_alnum = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+    // The character before `c`, and whether it is alphanumeric.
+    let (mut prev, mut prev_alnum) = (None, false);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next_alnum = chars.peek().is_some_and(|&n| alnum(n));
         match c {
             '“' if state.low => (state.double, state.low) = (false, false),
             '“' | '«' | '「' | '『' => state.double = true,
@@ -279,13 +322,14 @@ fn quoted_share(s: &str, state: &mut QuoteState) -> f32 {
             '\'' | '‘' | '’' if !state.double => {
                 if !prev_alnum && next_alnum {
                     state.single = true;
-                } else if (prev_alnum || (i > 0 && ",.!?;:".contains(chars[i - 1]))) && !next_alnum {
+                } else if (prev_alnum || prev.is_some_and(|p| ",.!?;:".contains(p))) && !next_alnum {
                     state.single = false;
                 }
             }
             _ => {}
         }
-        if c.is_alphanumeric() {
+        let c_alnum = alnum(c);
+        if c_alnum {
             if !in_word {
                 words += 1;
                 if state.double || state.single {
@@ -296,6 +340,7 @@ fn quoted_share(s: &str, state: &mut QuoteState) -> f32 {
         } else if !(c == '\'' || c == '’') || !(prev_alnum && next_alnum) {
             in_word = false;
         }
+        (prev, prev_alnum) = (Some(c), c_alnum);
     }
     if words == 0 {
         0.0
@@ -551,6 +596,29 @@ mod tests {
             let crate_bounds: Vec<(usize, usize)> =
                 t.split_sentence_bound_indices().map(|(at, s)| (at, at + s.len())).collect();
             proptest::prop_assert_eq!(ascii_sentence_bounds(t.as_bytes()), crate_bounds);
+        }
+    }
+
+    proptest::proptest! {
+        /// The stop search finds the glued stops a scan of every byte finds.
+        #[test]
+        fn glued_stops_as_a_byte_scan_finds_them(t in "[aAzZ.!? ]{0,30}") {
+            let b = t.as_bytes();
+            let mut scan = Vec::new();
+            let mut start = 0;
+            for i in 2..b.len().saturating_sub(2) {
+                if matches!(b[i], b'.' | b'!' | b'?')
+                    && b[i - 1].is_ascii_lowercase()
+                    && b[i - 2].is_ascii_lowercase()
+                    && b[i + 1].is_ascii_uppercase()
+                    && b[i + 2].is_ascii_lowercase()
+                {
+                    scan.push((start, i + 1));
+                    start = i + 1;
+                }
+            }
+            scan.push((start, t.len()));
+            proptest::prop_assert_eq!(split_glued(&t), scan);
         }
     }
 
