@@ -229,7 +229,7 @@ def summary(path):
         "largest_group": max((len(g["documents"]) for g in groups), default=0),
     }
 
-table = ["| input | articles | runs ok | median wall s | peak RSS MB | CPU s | stage timings (median s; read+write = the rest) | stories (with ≥ 2 articles) | largest story | syndication groups (articles in them) | largest group |",
+table = ["| input | articles | runs ok | median wall s | peak RSS MB | CPU s | stage timings (median s; other = the rest of storydup's own total) | stories (with ≥ 2 articles) | largest story | syndication groups (articles in them) | largest group |",
          "|---|---:|---:|---:|---:|---:|---|---|---:|---|---:|"]
 detail = ["| input | articles | run | exit | wall s | peak RSS MB | CPU s | others' CPU (cores) | storydup's own total s | stages |",
           "|---|---:|---:|---|---:|---:|---:|---:|---:|---|"]
@@ -256,7 +256,7 @@ for label, n in keys:
     own = [float(r[7]) for r in ok if r[7] != "-"]
     internal = statistics.median(own) if own else float("nan")
     rest = internal - sum(med.values())
-    st = ", ".join(f"{k} {v:.2f}" for k, v in med.items()) + f"; read+write {rest:.2f}"
+    st = ", ".join(f"{k} {v:.2f}" for k, v in med.items()) + f"; other {rest:.2f}"
     s = summary(os.path.join(ok[0][9], "stories.json"))
     digests = {hashlib.sha256(open(os.path.join(r[9], "stories.json"), "rb").read()).hexdigest() for r in ok}
     same = "" if len(digests) == 1 else " – outputs differ between runs!"

@@ -130,7 +130,7 @@ impl Printer {
             seed: storydup::Params::default().seed,
         };
         let t = std::time::Instant::now();
-        let (report, articles) = stories::run(&args.inputs, &options)?;
+        let (mut report, articles) = stories::run(&args.inputs, &options)?;
         let format = match args.format {
             Format::Text => Out::Text {
                 colour: args.output.is_none() && std::io::stdout().is_terminal(),
@@ -139,10 +139,12 @@ impl Printer {
             Format::Json => Out::Json,
             Format::Html => Out::Html,
         };
+        let writing = std::time::Instant::now();
         match &args.output {
             Some(path) => stories::write_atomically(path, &report, &articles, format)?,
             None => stories::write(&report, &articles, format, &mut std::io::stdout().lock())?,
         }
+        report.timings.push(("write", writing.elapsed().as_secs_f64()));
         if !self.quiet {
             let stages: Vec<String> = report.timings.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
             eprintln!(

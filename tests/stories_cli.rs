@@ -1640,3 +1640,35 @@ fn every_error_message_advises_an_option_that_stories_accepts() {
         "stories --help speaks of dedup:\n{help}"
     );
 }
+
+/// The summary line on stderr times every stage, reading and writing included, in order: a run's
+/// wall time is accounted for by the stages it lists.
+#[test]
+fn summary_line_times_reading_every_stage_and_writing() {
+    let run = stories(&["-f", "json"], None).ok();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("storydup: 5 articles in "))
+        .unwrap_or_else(|| panic!("no summary line: {}", run.stderr));
+    let stages: Vec<&str> = line
+        .split_once(" s (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list.split(", ").filter_map(|s| s.split(' ').next()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        stages,
+        [
+            "read",
+            "vectors",
+            "furniture",
+            "passages",
+            "candidates",
+            "smoothing",
+            "linkage",
+            "variants",
+            "write"
+        ],
+        "{line}"
+    );
+}

@@ -196,6 +196,7 @@ pub enum Format {
 /// An unreadable input, or under `on_error` stop a bad record (file, line, what was wrong, what
 /// to do).
 pub fn run(inputs: &[String], options: &Options) -> Result<(Report, Vec<Article>)> {
+    let started = std::time::Instant::now();
     let (articles, rejected) = if inputs.is_empty() {
         (storydup_core::stories::article::seeds(options.seed), Vec::new())
     } else {
@@ -210,6 +211,7 @@ pub fn run(inputs: &[String], options: &Options) -> Result<(Report, Vec<Article>
     };
     // The reader's buffers are freed; the pipeline's first stage can have their room.
     crate::system::release_free_memory();
+    let read = started.elapsed().as_secs_f64();
     let (mut report, articles) = storydup_core::stories::run_with(
         articles,
         &options.story,
@@ -217,6 +219,9 @@ pub fn run(inputs: &[String], options: &Options) -> Result<(Report, Vec<Article>
         crate::system::release_free_memory,
     );
     report.rejected = rejected;
+    // Reading (parsing and cutting every article into sentences) is the first stage, timed here
+    // since the core never reads.
+    report.timings.insert(0, ("read", read));
     Ok((report, articles))
 }
 
