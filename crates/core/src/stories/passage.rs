@@ -36,7 +36,7 @@ use crate::sets::{containment, intersection_len, overlap};
 use crate::stories::article::Article;
 use crate::stories::boilerplate::SAME_TOPIC_COSINE;
 use crate::stories::sentence::Sentence;
-use crate::stories::story::{heaviest, vocabulary, Vector};
+use crate::stories::story::{heaviest, spread_cosine, vocabulary, Vector};
 
 /// Hashes per sentence in the candidate index.
 const SKETCH: usize = 6;
@@ -428,24 +428,6 @@ pub fn reprints(articles: &[Article], furniture: &[Vec<bool>], stock: &[Vec<bool
         .collect()
 }
 
-/// [`crate::stories::story::cosine`] of articles `a` and `b`, bit for bit, with `a`'s vector
-/// spread over `spread` (done here unless `owner` says it already is): `b`'s terms look their
-/// weight up in term order, and a term `a` lacks adds 0.
-fn spread_cosine(spread: &mut [f32], owner: &mut Option<u32>, vecs: &[Vector], a: u32, b: u32) -> f32 {
-    if *owner != Some(a) {
-        if let Some(o) = owner.take() {
-            vecs[o as usize].iter().for_each(|&(t, _)| spread[t as usize] = 0.0);
-        }
-        vecs[a as usize].iter().for_each(|&(t, w)| spread[t as usize] = w);
-        *owner = Some(a);
-    }
-    let mut s = 0.0f32;
-    for &(t, w) in &vecs[b as usize] {
-        s += spread[t as usize] * w;
-    }
-    s
-}
-
 /// A passage reprinted in several articles of a group: where it is in each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shared {
@@ -680,28 +662,6 @@ mod tests {
         want.sort_unstable_by_key(|m| (m.0, m.2, m.1, m.3));
         assert!(want.len() > 50, "{}", want.len());
         assert_eq!(got, want);
-    }
-
-    proptest::proptest! {
-        /// The spread cosine is the merge join's bit for bit, with the spread reused across pairs
-        /// of one first article and rebuilt as it changes.
-        #[test]
-        fn spread_cosine_is_the_merge_join_bit_for_bit(
-            vecs in proptest::collection::vec(
-                proptest::collection::btree_map(0u32..500, 0.01f32..1.0, 0..80), 2..8),
-            pairs in proptest::collection::vec((0u32..8, 0u32..8), 1..30),
-        ) {
-            let vecs: Vec<Vector> = vecs.into_iter().map(|m| m.into_iter().collect()).collect();
-            let n = vecs.len() as u32;
-            let mut spread = vec![0.0f32; vocabulary(&vecs)];
-            let mut owner = None;
-            for (a, b) in pairs {
-                let (a, b) = (a % n, b % n);
-                let want = crate::stories::story::cosine(&vecs[a as usize], &vecs[b as usize]);
-                let got = spread_cosine(&mut spread, &mut owner, &vecs, a, b);
-                proptest::prop_assert_eq!(got.to_bits(), want.to_bits());
-            }
-        }
     }
 
     #[test]
