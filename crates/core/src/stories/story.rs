@@ -698,6 +698,15 @@ fn sorted_dot<W: Copy + Into<f64>>(a: &[(u32, f64)], b: &[(u32, W)]) -> f64 {
     s
 }
 
+/// Per-thread state of [`smooth`].
+#[derive(Default)]
+struct Smoothing {
+    sum: Vec<f64>,
+    touched: Vec<u32>,
+    v: Vec<(u32, f64)>,
+    partners: Vec<(f32, u32)>,
+}
+
 /// Each article's vector blended with its [`SMOOTH_NEIGHBOURS`] nearest partners in `sims`:
 /// v + `weight` · Σ cos(v, u) · u, cut to its heaviest terms ([`SMOOTH_GROWTH`]) and normalized.
 ///
@@ -713,36 +722,71 @@ pub fn smooth(vecs: &[Vector], sims: &[(u32, u32, f32)], weight: f64) -> Vec<Vec
     if weight <= 0.0 {
         return vecs.to_vec();
     }
-    let mut near: Vec<Vec<(f32, u32)>> = vec![Vec::new(); vecs.len()];
-    for &(a, b, c) in sims {
-        near[a as usize].push((c, b));
-        near[b as usize].push((c, a));
+    // Each article's partners, in one list ordered by article (a counting sort of the pairs'
+    // ends, each article's in the order of `sims`): one allocation, not one list per article.
+    let n = vecs.len();
+    let mut start = vec![0usize; n + 1];
+    for &(a, b, _) in sims {
+        start[a as usize + 1] += 1;
+        start[b as usize + 1] += 1;
     }
+    for d in 0..n {
+        start[d + 1] += start[d];
+    }
+    let mut near = vec![(0.0f32, 0u32); start[n]];
+    let mut fill = start[..n].to_vec();
+    for &(a, b, c) in sims {
+        near[fill[a as usize]] = (c, b);
+        fill[a as usize] += 1;
+        near[fill[b as usize]] = (c, a);
+        fill[b as usize] += 1;
+    }
+    drop(fill);
     let terms = vocabulary(vecs);
-    near.into_par_iter()
-        .enumerate()
+    (0..n)
+        .into_par_iter()
         .map_init(
-            // Weight by term (0: not in the sum yet, as every weight added is positive).
-            || vec![0.0f64; terms],
-            |sum, (d, mut partners)| {
+            // Weight by term (0: not in the sum yet, as every weight added is positive), and
+            // buffers reused from one article to the next (allocating them per article was a
+            // quarter of this stage's time, in the allocator).
+            || Smoothing {
+                sum: vec![0.0f64; terms],
+                ..Smoothing::default()
+            },
+            |Smoothing {
+                 sum,
+                 touched,
+                 v,
+                 partners,
+             },
+             d| {
+                partners.clear();
+                partners.extend_from_slice(&near[start[d]..start[d + 1]]);
                 partners.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                 partners.truncate(SMOOTH_NEIGHBOURS);
                 let own = &vecs[d];
-                let mut touched: Vec<u32> = own.iter().map(|x| x.0).collect();
-                own.iter().for_each(|&(t, w)| sum[t as usize] = w as f64);
-                for &(c, o) in &partners {
+                // Every term is written to the next free place, which advances only when the
+                // term is new: no branch on a coin toss.
+                let most = own.len() + partners.iter().map(|&(_, o)| vecs[o as usize].len()).sum::<usize>();
+                touched.clear();
+                touched.resize(most, 0);
+                let mut k = 0;
+                for &(t, w) in own {
+                    sum[t as usize] = w as f64;
+                    touched[k] = t;
+                    k += 1;
+                }
+                for &(c, o) in partners.iter() {
                     for &(t, w) in &vecs[o as usize] {
                         let s = &mut sum[t as usize];
-                        if *s == 0.0 {
-                            touched.push(t);
-                        }
+                        touched[k] = t;
+                        k += usize::from(*s == 0.0);
                         *s += weight * c as f64 * w as f64;
                     }
                 }
-                let mut v: Vec<(u32, f64)> = touched
-                    .into_iter()
-                    .map(|t| (t, std::mem::take(&mut sum[t as usize])))
-                    .collect();
+                touched.truncate(k);
+                v.clear();
+                v.extend(touched.iter().map(|&t| (t, std::mem::take(&mut sum[t as usize]))));
                 let keep = (SMOOTH_GROWTH * own.len()).max(SMOOTH_MIN_TERMS);
                 if v.len() > keep {
                     v.select_nth_unstable_by(keep - 1, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -750,8 +794,7 @@ pub fn smooth(vecs: &[Vector], sims: &[(u32, u32, f32)], weight: f64) -> Vec<Vec
                 }
                 v.sort_unstable_by_key(|x| x.0);
                 let norm = v.iter().map(|x| x.1 * x.1).sum::<f64>().sqrt();
-                // By reference: collecting in place would keep every touched term's room; and
-                // into a vector of the right size, which collecting a filter does not give (it
+                // Into a vector of the right size, which collecting a filter does not give (it
                 // grows by doubling: a third of the smoothed vectors' memory was spare room).
                 let unit = |&(t, w): &(u32, f64)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 });
                 let mut out = Vec::with_capacity(v.iter().map(unit).filter(|x| x.1 > 0.0).count());
