@@ -296,31 +296,37 @@ pub fn similarities(
     let partners: Vec<Vec<u32>> = (0..n)
         .into_par_iter()
         .map_init(
-            || (vec![0.0f32; n], Vec::new()),
-            |(acc, touched), d| {
+            // Buffers reused from one article to the next.
+            || (vec![0.0f32; n], Vec::new(), Vec::new()),
+            |(acc, touched, best), d| {
+                // Every posting's article is written to the next free place, which advances
+                // only when it is new: no branch on a coin toss.
+                let most = tops[d]
+                    .iter()
+                    .map(|&(t, _)| runs[t as usize].1 - runs[t as usize].0)
+                    .sum();
+                touched.clear();
+                touched.resize(most, 0u32);
+                let mut k = 0;
                 for &(t, w) in &tops[d] {
                     let (s, e) = runs[t as usize];
                     for &(_, o, wo) in &postings[s..e] {
                         let o = o as usize;
                         if o != d && near(d, o) {
-                            if acc[o] == 0.0 {
-                                touched.push(o as u32);
-                            }
+                            touched[k] = o as u32;
+                            k += usize::from(acc[o] == 0.0);
                             acc[o] += w * wo;
                         }
                     }
                 }
-                let mut best: Vec<(f32, u32)> = touched
-                    .drain(..)
-                    .map(|o| (std::mem::take(&mut acc[o as usize]), o))
-                    .collect();
+                best.clear();
+                best.extend(touched[..k].iter().map(|&o| (std::mem::take(&mut acc[o as usize]), o)));
                 let order = |x: &(f32, u32), y: &(f32, u32)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
                 if best.len() > NEIGHBOURS {
                     best.select_nth_unstable_by(NEIGHBOURS - 1, order);
                     best.truncate(NEIGHBOURS);
                 }
-                // Not `into_iter`: collecting in place would keep `best`'s capacity, one entry
-                // per touched article, for every article (1 GB at 100,000 long articles).
+                // A list of its own size per article (`best` has room for every touched one).
                 best.iter().map(|x| x.1).collect()
             },
         )
@@ -483,14 +489,6 @@ impl Sum {
         }
     }
 
-    /// Its nonzero entries, in the order described on [`Sums`].
-    fn entries(&self) -> Box<dyn Iterator<Item = (u32, f64)> + '_> {
-        match self {
-            Sum::Sparse(m) => Box::new(m.iter().copied()),
-            Sum::Dense(d, terms) => Box::new(terms.iter().map(|&t| (t, d[t as usize]))),
-        }
-    }
-
     /// Adds the entries `more` (weights are positive, so a term with no weight yet is new).
     fn add(&mut self, more: impl Iterator<Item = (u32, f64)>) {
         match self {
@@ -564,6 +562,7 @@ impl Sums {
             match m {
                 // Both sorted: a merge join, or a search per term when the sum is much longer.
                 Sum::Sparse(s) if s.len() <= 8 * v.len() => sorted_dot(s, v),
+                Sum::Dense(d, _) => lookup_dot(d, v),
                 _ => v.iter().map(|&(t, w)| m.get(t) * w as f64).sum(),
             }
         };
@@ -581,7 +580,13 @@ impl Sums {
                     _ if p.len() <= q.len() => (p, q),
                     _ => (q, p),
                 };
-                walk.entries().map(|(t, w)| look.get(t) * w).sum()
+                // The walked side's entries in the order described on [`Sums`], each times
+                // the other's weight, summed from -0.0 as `Iterator::sum` does.
+                match (walk, look) {
+                    (Sum::Sparse(w), Sum::Dense(d, _)) => lookup_dot(d, w),
+                    (Sum::Sparse(w), _) => w.iter().map(|&(t, v)| look.get(t) * v).sum(),
+                    (Sum::Dense(d, terms), _) => terms.iter().map(|&t| look.get(t) * d[t as usize]).sum(),
+                }
             }
         }
     }
@@ -651,10 +656,9 @@ impl Sums {
             });
             spread.owner = Some((x, version));
         }
-        let w = &spread.weights;
         match &self.grown[y] {
-            Some(Sum::Sparse(q)) => q.iter().map(|&(t, v)| w[t as usize] * v).sum(),
-            _ => self.base[y].iter().map(|&(t, v)| w[t as usize] * v as f64).sum(),
+            Some(Sum::Sparse(q)) => lookup_dot(&spread.weights, q),
+            _ => lookup_dot(&spread.weights, &self.base[y]),
         }
     }
 
@@ -673,7 +677,8 @@ impl Sums {
             }
         }
         match self.grown[gone].take() {
-            Some(g) => sum.add(g.entries()),
+            Some(Sum::Sparse(g)) => sum.add(g.iter().copied()),
+            Some(Sum::Dense(d, terms)) => sum.add(terms.iter().map(|&t| (t, d[t as usize]))),
             None => sum.add(self.base[gone].iter().map(|&(t, w)| (t, w as f64))),
         }
         self.grown[keep] = Some(sum);
@@ -682,6 +687,18 @@ impl Sums {
         self.base[keep] = Vec::new();
         self.base[gone] = Vec::new();
     }
+}
+
+/// Σ `weights[t]` · w over `entries` in their order, as `Iterator::sum` adds (from -0.0). A
+/// term past `weights` adds 0 instead of a bounds check's panic path, whose presence made the
+/// compiler keep the sum in memory, a store and a load in every step of the linkage's hottest
+/// loop.
+fn lookup_dot<W: Copy + Into<f64>>(weights: &[f64], entries: &[(u32, W)]) -> f64 {
+    let mut s = -0.0;
+    for &(t, w) in entries {
+        s += weights.get(t as usize).copied().unwrap_or(0.0) * w.into();
+    }
+    s
 }
 
 /// Dot product of two lists sorted by term, summed in term order, with no branch on the
