@@ -38,6 +38,31 @@ pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     overlap(a.len(), b.len(), intersection_len(a, b)).0
 }
 
+/// [`jaccard`] of `a` and `b` when it is at least `min`, else `None`: the same value, but the
+/// merge stops once the elements left could no longer lift it to `min` (most pairs proposed
+/// for the diffs' alignment share a 3-gram or two and fall short).
+pub fn jaccard_at_least<T: Ord>(a: &[T], b: &[T], min: f64) -> Option<f64> {
+    let reach = |n: usize, i: usize, j: usize| overlap(a.len(), b.len(), n + (a.len() - i).min(b.len() - j)).0;
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if reach(n, i, j) < min {
+            return None;
+        }
+        // Branch-free steps between checks, as in [`intersection_len`].
+        for _ in 0..16 {
+            if i == a.len() || j == b.len() {
+                break;
+            }
+            let (x, y) = (&a[i], &b[j]);
+            n += usize::from(x == y);
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
+        }
+    }
+    let jac = overlap(a.len(), b.len(), n).0;
+    (jac >= min).then_some(jac)
+}
+
 /// Share of the smaller of two sorted, deduplicated sets found in the larger.
 pub fn containment<T: Ord>(a: &[T], b: &[T]) -> f64 {
     overlap(a.len(), b.len(), intersection_len(a, b)).1
@@ -167,6 +192,22 @@ mod tests {
             proptest::prop_assert_eq!(intersection_len(&keys(&a), &keys(&b)), n);
             proptest::prop_assert_eq!(cosine(&a, &b).to_bits(), s.to_bits());
             proptest::prop_assert_eq!(cosine(&b, &a).to_bits(), merged(&b, &a).1.to_bits());
+        }
+
+        /// The merge that stops early answers as the whole one: the same Jaccard, bit for bit,
+        /// whenever it reaches `min`, and `None` exactly when it does not.
+        #[test]
+        fn jaccard_at_least_is_the_jaccard_past_its_bound(
+            a in proptest::collection::btree_set(0u32..60, 0..70),
+            b in proptest::collection::btree_set(0u32..60, 0..70),
+            min in 0.0f64..1.0,
+        ) {
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.into_iter().collect(), b.into_iter().collect());
+            let whole = jaccard(&a, &b);
+            proptest::prop_assert_eq!(
+                jaccard_at_least(&a, &b, min).map(f64::to_bits),
+                (whole >= min).then_some(whole.to_bits())
+            );
         }
     }
 

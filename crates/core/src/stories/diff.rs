@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::hash::hash_bytes;
 use crate::normalize::for_each_word;
-use crate::sets::jaccard;
+use crate::sets::jaccard_at_least;
 use crate::stories::article::Article;
 use crate::stories::passage::Reprint;
 use crate::stories::terms::is_content;
@@ -297,25 +297,30 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
     let weight = |w: &u64| (1.0 + total / df[w] as f64).ln();
     let max_df = ((total * MAX_FACT_SHARE) as u32).max(2);
     // Candidates: sentences that share a 3-gram or a fact word that is not too common.
-    let mut postings: AHashMap<(bool, u64), Vec<u32>> = AHashMap::new();
+    // Postings as one sorted list: a map of lists allocated, grew and freed a list per 3-gram,
+    // which `perf` put among this stage's largest costs. In a run, p < q (sorted by sentence).
+    let mut postings: Vec<((bool, u64), u32)> = Vec::new();
     for (k, &n) in nodes.iter().enumerate() {
-        for &g in grams(n) {
-            postings.entry((false, u64::from(g))).or_default().push(k as u32);
-        }
-        for &w in facts[k].iter().filter(|w| df[w] <= max_df) {
-            postings.entry((true, w)).or_default().push(k as u32);
-        }
+        postings.extend(grams(n).iter().map(|&g| ((false, u64::from(g)), k as u32)));
+        postings.extend(
+            facts[k]
+                .iter()
+                .filter(|w| df[w] <= max_df)
+                .map(|&w| ((true, w), k as u32)),
+        );
     }
+    postings.sort_unstable();
     let mut candidates: Vec<(u32, u32)> = Vec::new();
-    for list in postings.values().filter(|l| l.len() <= MAX_POSTINGS) {
-        for (x, &p) in list.iter().enumerate() {
-            for &q in &list[x + 1..] {
+    for list in postings.chunk_by(|x, y| x.0 == y.0).filter(|l| l.len() <= MAX_POSTINGS) {
+        for (x, &(_, p)) in list.iter().enumerate() {
+            for &(_, q) in &list[x + 1..] {
                 if nodes[p as usize].0 != nodes[q as usize].0 {
-                    candidates.push((p.min(q), p.max(q)));
+                    candidates.push((p, q));
                 }
             }
         }
     }
+    drop(postings);
     candidates.sort_unstable();
     candidates.dedup();
     let mut links: Vec<Link> = candidates
@@ -326,8 +331,7 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
             let (shared, similarity, basis) = if sp.key == sq.key {
                 (true, 1.0, Basis::Wording)
             } else {
-                let jac = jaccard(grams(np), grams(nq));
-                if jac >= REWRITE_MIN {
+                if let Some(jac) = jaccard_at_least(grams(np), grams(nq), REWRITE_MIN) {
                     (false, jac, Basis::Wording)
                 } else {
                     let (fp, fq) = (&facts[p as usize], &facts[q as usize]);
