@@ -39,8 +39,8 @@ pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
 }
 
 /// [`jaccard`] of `a` and `b` when it is at least `min`, else `None`: the same value, but the
-/// merge stops once the elements left could no longer lift it to `min` (most pairs proposed
-/// for the diffs' alignment share a 3-gram or two and fall short).
+/// merge stops once the elements left could no longer lift it to `min` (the diffs' alignment
+/// proposes every pair of sentences that share a 3-gram, and reads the value only past a bound).
 pub fn jaccard_at_least<T: Ord>(a: &[T], b: &[T], min: f64) -> Option<f64> {
     let reach = |n: usize, i: usize, j: usize| overlap(a.len(), b.len(), n + (a.len() - i).min(b.len() - j)).0;
     let (mut i, mut j, mut n) = (0, 0, 0);
