@@ -884,8 +884,8 @@ pub fn dated_linkage(
     // Each linked pair's dot product and the versions of the two clusters it was computed at:
     // a merge adds the kept and the absorbed cluster's exact dots with a common neighbour
     // instead of walking a sum (at 100,000 generated articles half the neighbours re-scored were
-    // common, and walks were the linkage's largest cost), and a stale score whose dot is exact
-    // is not walked again.
+    // common, and walks were the linkage's largest cost), and a stale entry of a pair already
+    // scored at its clusters' versions is dropped, not scored and queued a second time.
     let mut dots: AHashMap<u64, (f64, (u32, u32))> = AHashMap::with_capacity(sims.len());
     for (&(a, b, _), &c) in sims.iter().zip(&cosines) {
         dots.insert(pair_key(a, b), (c as f64, (0, 0)));
@@ -910,6 +910,12 @@ pub fn dated_linkage(
             continue;
         }
         if m.stamp != (version[a], version[b]) {
+            let now = pair_stamp(&version, a, b);
+            if dots.get(&pair_key(m.a, m.b)).is_some_and(|e| e.1 == now) {
+                // Scored at these versions already (by a merge's relinking or an earlier stale
+                // copy), and queued then if it passed: this is a stale copy of that entry.
+                continue;
+            }
             // Spread the side already spread, else the one with the longer sum (more likely to
             // be scored again before it changes).
             let (x, y) = if spread.owner == Some((b, version[b]))
@@ -919,19 +925,8 @@ pub fn dated_linkage(
             } else {
                 (a, b)
             };
-            let now = pair_stamp(&version, a, b);
-            let d = match dots.get(&pair_key(m.a, m.b)) {
-                Some(&(d, at)) if at == now => {
-                    #[cfg(test)]
-                    assert_near_walk(d, full.dot(x, y));
-                    d
-                }
-                _ => {
-                    let d = full.dot_spread(x, version[x], y, &mut spread);
-                    dots.insert(pair_key(m.a, m.b), (d, now));
-                    d
-                }
-            };
+            let d = full.dot_spread(x, version[x], y, &mut spread);
+            dots.insert(pair_key(m.a, m.b), (d, now));
             if let Some(s) = score(&dated, d, x, y, size[x], size[y]) {
                 heap.push(Merge {
                     score: s,
