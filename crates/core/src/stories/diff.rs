@@ -330,23 +330,21 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
             let (sp, sq) = (sentence(np), sentence(nq));
             let (shared, similarity, basis) = if sp.key == sq.key {
                 (true, 1.0, Basis::Wording)
+            } else if let Some(jac) = jaccard_at_least(grams(np), grams(nq), REWRITE_MIN) {
+                (false, jac, Basis::Wording)
             } else {
-                if let Some(jac) = jaccard_at_least(grams(np), grams(nq), REWRITE_MIN) {
-                    (false, jac, Basis::Wording)
-                } else {
-                    let (fp, fq) = (&facts[p as usize], &facts[q as usize]);
-                    let common: Vec<u64> = fp.iter().filter(|w| fq.binary_search(w).is_ok()).copied().collect();
-                    if common.len() < MIN_FACT_SHARED {
-                        return None;
-                    }
-                    let inter: f64 = common.iter().map(weight).sum();
-                    let union: f64 = fp.iter().chain(fq.iter()).map(weight).sum::<f64>() - inter;
-                    let sim = inter / union.max(1e-9);
-                    if sim < FACT_MIN {
-                        return None;
-                    }
-                    (false, sim, Basis::Facts)
+                let (fp, fq) = (&facts[p as usize], &facts[q as usize]);
+                let common: Vec<u64> = fp.iter().filter(|w| fq.binary_search(w).is_ok()).copied().collect();
+                if common.len() < MIN_FACT_SHARED {
+                    return None;
                 }
+                let inter: f64 = common.iter().map(weight).sum();
+                let union: f64 = fp.iter().chain(fq.iter()).map(weight).sum::<f64>() - inter;
+                let sim = inter / union.max(1e-9);
+                if sim < FACT_MIN {
+                    return None;
+                }
+                (false, sim, Basis::Facts)
             };
             let similarity = if shared { 1.0 } else { (similarity * 1e4).round() / 1e4 };
             Some(Link {

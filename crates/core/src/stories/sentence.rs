@@ -296,22 +296,6 @@ struct QuoteState {
 
 /// Share of the words of `s` inside quotation marks, updating `state`.
 fn quoted_share(s: &str, state: &mut QuoteState) -> f32 {
-    // Most news text is ASCII: its bytes are its chars, with no UTF-8 decoding per character.
-    let (words, quoted) = if s.is_ascii() {
-        quoted_words(s.bytes().map(char::from), state)
-    } else {
-        quoted_words(s.chars(), state)
-    };
-    if words == 0 {
-        0.0
-    } else {
-        quoted as f32 / words as f32
-    }
-}
-
-/// Words of the sentence `chars` and how many of them are inside quotation marks, updating
-/// `state`.
-fn quoted_words(chars: impl Iterator<Item = char>, state: &mut QuoteState) -> (u32, u32) {
     // `char::is_alphanumeric` with the ASCII case first (most news text).
     let alnum = |c: char| {
         if c.is_ascii() {
@@ -324,7 +308,7 @@ fn quoted_words(chars: impl Iterator<Item = char>, state: &mut QuoteState) -> (u
     let mut in_word = false;
     // The character before `c`, and whether it is alphanumeric.
     let (mut prev, mut prev_alnum) = (None, false);
-    let mut chars = chars.peekable();
+    let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         let next_alnum = chars.peek().is_some_and(|&n| alnum(n));
         match c {
@@ -358,7 +342,11 @@ fn quoted_words(chars: impl Iterator<Item = char>, state: &mut QuoteState) -> (u
         }
         (prev, prev_alnum) = (Some(c), c_alnum);
     }
-    (words, quoted)
+    if words == 0 {
+        0.0
+    } else {
+        quoted as f32 / words as f32
+    }
 }
 
 /// A line that introduces a quotation set off below it: a speech word and a final colon.
