@@ -210,8 +210,9 @@ fn number_word(w: &[u8]) -> Option<&'static [u8]> {
 
 /// A content word without the endings that vary between two reports of one fact: British and
 /// American spelling ("armoured", "armored"), plurals and simple tenses ("tanks", "destroyed").
-fn stem(w: &[u8]) -> Vec<u8> {
-    let mut s: Vec<u8> = Vec::with_capacity(w.len());
+/// Written to `s`, reused (a vector per word was 5 % of the variants stage's instructions).
+fn stem<'a>(w: &[u8], s: &'a mut Vec<u8>) -> &'a [u8] {
+    s.clear();
     let mut k = 0;
     while k < w.len() {
         if w[k..].starts_with(b"our") && k > 0 {
@@ -233,8 +234,8 @@ fn stem(w: &[u8]) -> Vec<u8> {
 }
 
 /// The fact words of a sentence: content words (stemmed) and numbers, hashed, sorted,
-/// deduplicated.
-fn fact_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
+/// deduplicated. `scratch` and `stemmed` are reused buffers.
+fn fact_words(text: &str, scratch: &mut Vec<u8>, stemmed: &mut Vec<u8>) -> Vec<u64> {
     let mut out = Vec::new();
     for_each_word(text, scratch, |w| {
         if let Some(n) = number_word(w) {
@@ -242,7 +243,7 @@ fn fact_words(text: &str, scratch: &mut Vec<u8>) -> Vec<u64> {
         } else if w.iter().all(u8::is_ascii_digit) {
             out.push(hash_bytes(w, 7));
         } else if is_content(w) {
-            out.push(hash_bytes(&stem(w), 7));
+            out.push(hash_bytes(stem(w, stemmed), 7));
         }
     });
     out.sort_unstable();
@@ -279,12 +280,12 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
         let a = &articles[members[n.0 as usize] as usize];
         a.grams_of(&a.sentences[n.1 as usize])
     };
-    let mut scratch = Vec::new();
+    let (mut scratch, mut stemmed) = (Vec::new(), Vec::new());
     let facts: Vec<Vec<u64>> = nodes
         .iter()
         .map(|&n| {
             let a = &articles[members[n.0 as usize] as usize];
-            fact_words(sentence(n).text(&a.text), &mut scratch)
+            fact_words(sentence(n).text(&a.text), &mut scratch, &mut stemmed)
         })
         .collect();
     let mut df: AHashMap<u64, u32> = AHashMap::new();
@@ -296,33 +297,23 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
     let total = nodes.len().max(1) as f64;
     let weight = |w: &u64| (1.0 + total / df[w] as f64).ln();
     let max_df = ((total * MAX_FACT_SHARE) as u32).max(2);
+    // Each fact word's weight, once per sentence: a pair's similarity reads them in the order it
+    // summed them before (a lookup and a logarithm per word and pair were a tenth of the stage).
+    let weights: Vec<Vec<f64>> = facts.iter().map(|f| f.iter().map(weight).collect()).collect();
     // Candidates: sentences that share a 3-gram or a fact word that is not too common.
-    // Postings as one sorted list: a map of lists allocated, grew and freed a list per 3-gram,
-    // which `perf` put among this stage's largest costs. In a run, p < q (sorted by sentence).
-    let mut postings: Vec<((bool, u64), u32)> = Vec::new();
+    // Postings as sorted lists of `key << 32 | sentence`, one for 3-grams and one for fact words
+    // (the low half of their hash: a collision only proposes a pair, which is then scored): a map
+    // of lists allocated, grew and freed a list per 3-gram, which `perf` put among this stage's
+    // largest costs, and sorting (flag, hash, sentence) tuples took 3 times the instructions.
+    let (mut by_gram, mut by_fact): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
     for (k, &n) in nodes.iter().enumerate() {
-        postings.extend(grams(n).iter().map(|&g| ((false, u64::from(g)), k as u32)));
-        postings.extend(
-            facts[k]
-                .iter()
-                .filter(|w| df[w] <= max_df)
-                .map(|&w| ((true, w), k as u32)),
-        );
+        by_gram.extend(grams(n).iter().map(|&g| u64::from(g) << 32 | k as u64));
+        by_fact.extend(facts[k].iter().filter(|w| df[w] <= max_df).map(|&w| w << 32 | k as u64));
     }
-    postings.sort_unstable();
-    let mut candidates: Vec<(u32, u32)> = Vec::new();
-    for list in postings.chunk_by(|x, y| x.0 == y.0).filter(|l| l.len() <= MAX_POSTINGS) {
-        for (x, &(_, p)) in list.iter().enumerate() {
-            for &(_, q) in &list[x + 1..] {
-                if nodes[p as usize].0 != nodes[q as usize].0 {
-                    candidates.push((p, q));
-                }
-            }
-        }
-    }
-    drop(postings);
-    candidates.sort_unstable();
-    candidates.dedup();
+    by_gram.sort_unstable();
+    by_fact.sort_unstable();
+    let candidates = candidate_pairs(&[&by_gram, &by_fact], |p, q| nodes[p as usize].0 != nodes[q as usize].0);
+    drop((by_gram, by_fact));
     let mut links: Vec<Link> = candidates
         .into_iter()
         .filter_map(|(p, q)| {
@@ -334,12 +325,25 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
                 (false, jac, Basis::Wording)
             } else {
                 let (fp, fq) = (&facts[p as usize], &facts[q as usize]);
-                let common: Vec<u64> = fp.iter().filter(|w| fq.binary_search(w).is_ok()).copied().collect();
-                if common.len() < MIN_FACT_SHARED {
+                let (wp, wq) = (&weights[p as usize], &weights[q as usize]);
+                // The words in common (both sorted and distinct), their weights added in `fp`'s order.
+                let (mut x, mut y, mut common, mut inter) = (0, 0, 0, 0.0);
+                while x < fp.len() && y < fq.len() {
+                    match fp[x].cmp(&fq[y]) {
+                        std::cmp::Ordering::Less => x += 1,
+                        std::cmp::Ordering::Greater => y += 1,
+                        std::cmp::Ordering::Equal => {
+                            common += 1;
+                            inter += wp[x];
+                            x += 1;
+                            y += 1;
+                        }
+                    }
+                }
+                if common < MIN_FACT_SHARED {
                     return None;
                 }
-                let inter: f64 = common.iter().map(weight).sum();
-                let union: f64 = fp.iter().chain(fq.iter()).map(weight).sum::<f64>() - inter;
+                let union: f64 = wp.iter().chain(wq.iter()).sum::<f64>() - inter;
                 let sim = inter / union.max(1e-9);
                 if sim < FACT_MIN {
                     return None;
@@ -381,6 +385,65 @@ fn align(articles: &[Article], members: &[u32]) -> Vec<Link> {
         true
     });
     links
+}
+
+/// The distinct pairs (p, q), p < q, of sentences listed together in a posting list of at most
+/// [`MAX_POSTINGS`] that `differ` (two articles), sorted. `parts` are sorted postings of
+/// `key << 32 | sentence`: a list is a run of one key in one part, sorted by sentence.
+/// Sentences that share a passage share all their 3-grams, so the lists name the same pair many
+/// times over: a mark per sentence drops the repeats as they come, instead of collecting them
+/// all and sorting.
+fn candidate_pairs(parts: &[&[u64]], differ: impl Fn(u32, u32) -> bool) -> Vec<(u32, u32)> {
+    let sentence = |x: u64| x as u32;
+    let nodes = parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|&x| sentence(x) as usize + 1)
+        .max()
+        .unwrap_or(0);
+    // The lists that propose pairs, as (part, start, end), and per sentence its entries in them
+    // as (list, entry).
+    let mut lists: Vec<(usize, usize, usize)> = Vec::new();
+    let mut count = vec![0usize; nodes + 1];
+    for (part, postings) in parts.iter().enumerate() {
+        let mut at = 0;
+        for list in postings.chunk_by(|x, y| x >> 32 == y >> 32) {
+            if (2..=MAX_POSTINGS).contains(&list.len()) {
+                list.iter().for_each(|&x| count[sentence(x) as usize + 1] += 1);
+                lists.push((part, at, at + list.len()));
+            }
+            at += list.len();
+        }
+    }
+    for k in 1..=nodes {
+        count[k] += count[k - 1];
+    }
+    let mut next = count.clone();
+    let mut entries = vec![(0u32, 0usize); count[nodes]];
+    for (l, &(part, from, end)) in lists.iter().enumerate() {
+        for (e, &x) in parts[part][from..end].iter().enumerate() {
+            let k = sentence(x) as usize;
+            entries[next[k]] = (l as u32, from + e);
+            next[k] += 1;
+        }
+    }
+    let mut mark = vec![u32::MAX; nodes];
+    let mut out = Vec::new();
+    for p in 0..nodes {
+        let from = out.len();
+        for &(l, e) in &entries[count[p]..count[p + 1]] {
+            let (part, _, end) = lists[l as usize];
+            for &x in &parts[part][e + 1..end] {
+                let q = sentence(x);
+                if q as usize != p && mark[q as usize] != p as u32 && differ(p as u32, q) {
+                    mark[q as usize] = p as u32;
+                    out.push((p as u32, q));
+                }
+            }
+        }
+        out[from..].sort_unstable();
+    }
+    out
 }
 
 /// Variants of `members` (indices into `articles`, in input order), all aligned with each other:
@@ -537,5 +600,41 @@ mod tests {
         let dropped: Vec<u32> = v[1].dropped.iter().map(|d| d.at.sentence).collect();
         assert_eq!(dropped, [0, 3]);
         assert!(v[0].dropped.is_empty(), "the reference drops nothing");
+    }
+
+    proptest::proptest! {
+        /// The candidates are the distinct pairs that collecting every pair of every short
+        /// posting list and sorting would give.
+        #[test]
+        fn candidate_pairs_are_the_collected_pairs_deduplicated(
+            parts in proptest::collection::vec(proptest::collection::vec((0u64..12, 0u64..40), 0..400), 0..3),
+            owners in proptest::collection::vec(0u8..4, 40),
+        ) {
+            let parts: Vec<Vec<u64>> = parts
+                .into_iter()
+                .map(|p| {
+                    let mut p: Vec<u64> = p.into_iter().map(|(key, s)| key << 32 | s).collect();
+                    p.sort_unstable();
+                    p
+                })
+                .collect();
+            let differ = |p: u32, q: u32| owners[p as usize] != owners[q as usize];
+            let mut want = Vec::new();
+            for part in &parts {
+                for list in part.chunk_by(|x, y| x >> 32 == y >> 32).filter(|l| l.len() <= MAX_POSTINGS) {
+                    for (x, &p) in list.iter().enumerate() {
+                        for &q in &list[x + 1..] {
+                            if differ(p as u32, q as u32) {
+                                want.push((p as u32, q as u32));
+                            }
+                        }
+                    }
+                }
+            }
+            want.sort_unstable();
+            want.dedup();
+            let refs: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
+            proptest::prop_assert_eq!(candidate_pairs(&refs, differ), want);
+        }
     }
 }
