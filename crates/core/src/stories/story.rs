@@ -910,7 +910,7 @@ pub fn dated_linkage(
             continue;
         }
         if m.stamp != (version[a], version[b]) {
-            let now = pair_stamp(&version, a, b);
+            let now = pair_stamp(a, version[a], b, version[b]);
             if dots.get(&pair_key(m.a, m.b)).is_some_and(|e| e.1 == now) {
                 // Scored at these versions already (by a merge's relinking or an earlier stale
                 // copy), and queued then if it passed: this is a stale copy of that entry.
@@ -963,8 +963,7 @@ pub fn dated_linkage(
             lc.insert(keep as u32);
             let vc = version[c as usize];
             let exact = |d: Option<(f64, (u32, u32))>, x: usize, vx: u32| {
-                let want = if x < c as usize { (vx, vc) } else { (vc, vx) };
-                d.filter(|e| e.1 == want).map(|e| e.0)
+                d.filter(|e| e.1 == pair_stamp(x, vx, c as usize, vc)).map(|e| e.0)
             };
             let with_gone = exact(dots.remove(&pair_key(gone as u32, c)), gone, was_gone);
             let with_keep = exact(dots.get(&pair_key(keep as u32, c)).copied(), keep, was_keep);
@@ -974,7 +973,10 @@ pub fn dated_linkage(
             };
             #[cfg(test)]
             assert_near_walk(d, full.dot(keep, c as usize));
-            dots.insert(pair_key(keep as u32, c), (d, pair_stamp(&version, keep, c as usize)));
+            dots.insert(
+                pair_key(keep as u32, c),
+                (d, pair_stamp(keep, version[keep], c as usize, vc)),
+            );
             if let Some(s) = score(&dated, d, keep, c as usize, size[keep], size[c as usize]) {
                 let (x, y) = if (keep as u32) < c {
                     (keep as u32, c)
@@ -1019,9 +1021,13 @@ fn pair_key(a: u32, b: u32) -> u64 {
     (u64::from(a.min(b)) << 32) | u64::from(a.max(b))
 }
 
-/// The versions of the pair `a`, `b`, the lower-numbered cluster's first.
-fn pair_stamp(version: &[u32], a: usize, b: usize) -> (u32, u32) {
-    (version[a.min(b)], version[a.max(b)])
+/// The versions `va` of `a` and `vb` of `b`, the lower-numbered cluster's first.
+fn pair_stamp(a: usize, va: u32, b: usize, vb: u32) -> (u32, u32) {
+    if a < b {
+        (va, vb)
+    } else {
+        (vb, va)
+    }
 }
 
 /// Stories of the articles: average-linkage clusters of the smoothed vectors at
