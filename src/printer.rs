@@ -126,6 +126,7 @@ impl Printer {
                 smoothing: args.smoothing,
                 date_window_days: args.date_window,
                 date_scale_days: args.date_scale,
+                cohesion: args.cohesion,
             },
             seed: storydup::Params::default().seed,
         };

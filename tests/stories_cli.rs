@@ -316,7 +316,13 @@ fn check_key_order(json: &str) {
         ("", &["version", "params", "num_documents", "rejected", "stories"]),
         (
             "params",
-            &["relative_threshold", "smoothing", "date_window_days", "date_scale_days"],
+            &[
+                "relative_threshold",
+                "smoothing",
+                "date_window_days",
+                "date_scale_days",
+                "cohesion",
+            ],
         ),
         ("rejected[]", &["file", "line", "byte_offset", "id", "kind", "reason"]),
         (

@@ -13,7 +13,7 @@ use crate::{run, JobError};
 /// Clusters the rows of `stream` into stories; returns the report as JSON text. `id`: the id
 /// column, or `None` for row numbers; `title`, `date` and `source`: optional string columns.
 #[pyfunction]
-#[pyo3(signature = (stream, text, id, title, date, source, relative_threshold, smoothing, date_window, date_scale, seed, threads))]
+#[pyo3(signature = (stream, text, id, title, date, source, relative_threshold, smoothing, date_window, date_scale, cohesion, seed, threads))]
 #[allow(clippy::too_many_arguments)]
 pub fn stories(
     py: Python<'_>,
@@ -27,6 +27,7 @@ pub fn stories(
     smoothing: Option<f64>,
     date_window: Option<i64>,
     date_scale: Option<f64>,
+    cohesion: Option<f64>,
     seed: u64,
     threads: Option<usize>,
 ) -> PyResult<String> {
@@ -48,6 +49,7 @@ pub fn stories(
         smoothing: smoothing.unwrap_or(defaults.smoothing),
         date_window_days: date_window,
         date_scale_days: date_scale.unwrap_or(defaults.date_scale_days),
+        cohesion: cohesion.unwrap_or(defaults.cohesion),
     };
     run(py, threads, move |cancel| {
         let mut articles: Vec<Article> = Vec::new();

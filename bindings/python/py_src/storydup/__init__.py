@@ -353,6 +353,7 @@ def stories(
     smoothing: Optional[float] = None,
     date_window: Optional[int] = None,
     date_scale: Optional[float] = None,
+    cohesion: Optional[float] = None,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
     """Cluster news articles into stories; find reprinted wire copy and each variant's edits.
@@ -363,9 +364,9 @@ def stories(
         id: the id column; ``None``: ``id`` when present, else the row number (as a string).
         title, date, source: the headline, date (``YYYY-MM-DD...``) and outlet columns;
             ``None``: the column of that name when present.
-        relative_threshold, smoothing, date_window, date_scale: as ``storydup stories`` takes
-            them (``--relative-threshold``, ``--smoothing``, ``--date-window``, ``--date-scale``);
-            ``None``: its defaults.
+        relative_threshold, smoothing, date_window, date_scale, cohesion: as ``storydup stories``
+            takes them (``--relative-threshold``, ``--smoothing``, ``--date-window``,
+            ``--date-scale``, ``--cohesion``); ``None``: its defaults.
         threads: worker threads (``None``: one per core).
 
     Returns:
@@ -402,6 +403,7 @@ def stories(
         None if smoothing is None else float(smoothing),
         date_window,
         None if date_scale is None else float(date_scale),
+        None if cohesion is None else float(cohesion),
         42,
         threads,
     )

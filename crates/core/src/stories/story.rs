@@ -68,8 +68,9 @@ pub const SMOOTH_MIN_TERMS: usize = 30;
 pub struct StoryParams {
     /// Two groups of articles are one story when the mean cosine of their article pairs is at
     /// least this many times the mean cosine of all pairs of the input ([`mean_similarity`]).
-    /// Default 5: the best multiple is 5 on the full-article dev corpus and 4 on the headlines
-    /// (4.5–5 within 0.001 of it); results/2026-12-06-stories-clustering.md.
+    /// Default 3.5, with [`StoryParams::cohesion`] at 0.3: within 0.001 of the best B³ F1 of both
+    /// dev corpora, and the best on halves of them by event; without the cohesion rule the best
+    /// multiple was 5 (results/2026-12-06-stories-clustering.md, 2026-12-08-stories-cohesion.md).
     pub relative_threshold: f64,
     /// Weight of the nearest partners' vectors blended into each article's ([`smooth`]); 0 turns
     /// smoothing off. Default 0.5.
@@ -83,15 +84,23 @@ pub struct StoryParams {
     /// 0.928 without), the headlines' stories are each of one day, and undated input (word bags)
     /// is unchanged; results/2026-12-06-stories-dates.md.
     pub date_scale_days: f64,
+    /// Two groups of at least two articles each stay apart when the mean cosine of their article
+    /// pairs is below this fraction of the lower of their own mean within-group cosines: each
+    /// is much tighter than the link between them, as two events of one topic are (two launches
+    /// by one company, two Korea stories), while one loose story's pieces are not. Lets the
+    /// relative threshold gather more without merging such neighbours; 0 turns it off. Default
+    /// 0.3, with the relative threshold at 3.5; results/2026-12-08-stories-cohesion.md.
+    pub cohesion: f64,
 }
 
 impl Default for StoryParams {
     fn default() -> StoryParams {
         StoryParams {
-            relative_threshold: 5.0,
+            relative_threshold: 3.5,
             smoothing: 0.5,
             date_window_days: None,
             date_scale_days: 120.0,
+            cohesion: 0.3,
         }
     }
 }
@@ -836,17 +845,20 @@ pub fn mean_similarity(vecs: &[Vector]) -> f64 {
 /// known from earlier scores (a dot product is linear in each sum), instead of walking a sum.
 /// Every item is in exactly one cluster; clusters are sorted and ordered by their first item.
 pub fn average_linkage(vecs: Vec<Vector>, sims: &[(u32, u32, f32)], threshold: f64) -> Vec<Vec<u32>> {
-    dated_linkage(vecs, sims, threshold, &[], None)
+    dated_linkage(vecs, sims, threshold, &[], None, 0.0)
 }
 
 /// [`average_linkage`] with dates as soft evidence ([`StoryParams::date_scale_days`]): `days`
-/// per item (empty: none dated).
+/// per item (empty: none dated); and with the cohesion rule ([`StoryParams::cohesion`], 0: off):
+/// a pair it refuses is scored again whenever either side grows, so the merges are the greedy
+/// algorithm's that skips refused pairs at each step.
 pub fn dated_linkage(
     vecs: Vec<Vector>,
     sims: &[(u32, u32, f32)],
     threshold: f64,
     days: &[Option<i64>],
     date_scale: Option<f64>,
+    cohesion: f64,
 ) -> Vec<Vec<u32>> {
     let n = vecs.len();
     let mut links: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -857,6 +869,12 @@ pub fn dated_linkage(
     let mut links: Vec<AHashSet<u32>> = links.into_iter().map(|l| l.into_iter().collect()).collect();
     // Singletons' scores, independent of one another (a singleton's sum is its vector).
     let cosines = pair_cosines(&vecs, sims, |&(a, b, _)| (a, b));
+    // Per cluster: the dot products of all its member pairs, each pair once, and its size's
+    // pairs, for its mean within-cluster cosine (the cohesion rule).
+    let mut inside = vec![0.0f64; n];
+    // Per cluster: the linked clusters the cohesion rule kept it apart from, and the score
+    // their pair was queued at: queued again when it grows.
+    let mut refused: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
     let mut full = Sums::new(vecs);
     let mut size = vec![1u32; n];
     let mut version = vec![0u32; n];
@@ -936,6 +954,21 @@ pub fn dated_linkage(
             }
             continue;
         }
+        // Their dot product, exact at these versions (every score queued at them stored it).
+        let dot = match dots.get(&pair_key(m.a, m.b)) {
+            Some(&(d, s)) if s == pair_stamp(a, version[a], b, version[b]) => d,
+            _ => full.dot(a, b),
+        };
+        let mean_inside = |c: usize| inside[c] / (size[c] as f64 * (size[c] as f64 - 1.0) / 2.0);
+        if cohesion > 0.0
+            && size[a] >= 2
+            && size[b] >= 2
+            && dot / (size[a] as f64 * size[b] as f64) < cohesion * mean_inside(a).min(mean_inside(b))
+        {
+            refused[a].push((m.b, m.score));
+            refused[b].push((m.a, m.score));
+            continue;
+        }
         // The larger cluster stays, so moving terms and links costs the smaller side.
         let (keep, gone) = if (size[b], links[b].len()) > (size[a], links[a].len()) {
             (b, a)
@@ -943,6 +976,22 @@ pub fn dated_linkage(
             (a, b)
         };
         full.merge(keep, gone);
+        inside[keep] += inside[gone] + dot;
+        // Refused pairs of the kept cluster, queued at their old score with no version: scored
+        // again when popped (its sum changed, and so may its mean and cohesion). The absorbed
+        // cluster's are among its links, scored again below.
+        refused[gone] = Vec::new();
+        for (c, score) in std::mem::take(&mut refused[keep]) {
+            if alive[c as usize] && c as usize != keep {
+                let (x, y) = (c.min(keep as u32), c.max(keep as u32));
+                heap.push(Merge {
+                    score,
+                    a: x,
+                    b: y,
+                    stamp: (u32::MAX, u32::MAX),
+                });
+            }
+        }
         // A dot of the kept or the absorbed cluster is exact if computed at these versions.
         let (was_keep, was_gone) = (version[keep], version[gone]);
         size[keep] += size[gone];
@@ -1050,7 +1099,7 @@ pub fn stories(
     let threshold = params.relative_threshold * mean_similarity(&smoothed);
     laps.lap("smoothing");
     let scale = (params.date_scale_days > 0.0).then_some(params.date_scale_days);
-    let clusters = dated_linkage(smoothed, &sims, threshold, &days, scale);
+    let clusters = dated_linkage(smoothed, &sims, threshold, &days, scale, params.cohesion);
     laps.lap("linkage");
     let mut uf = UnionFind::new(articles.len());
     for c in &clusters {
@@ -1144,6 +1193,34 @@ mod tests {
     }
 
     #[test]
+    fn tight_groups_with_a_weak_link_stay_apart() {
+        // Two tight pairs (cosine 0.98) share weaker terms: their cross pairs score 0.15 on
+        // average, above the threshold but below 0.3 of either pair's own cosine.
+        let v = vec![
+            unit(&[1.0, 0.0, 0.25]),
+            unit(&[1.0, 0.2, 0.25]),
+            unit(&[0.0, 1.0, 0.25, 0.2]),
+            unit(&[0.0, 1.0, 0.25]),
+        ];
+        let mut sims = Vec::new();
+        for a in 0..4u32 {
+            for b in a + 1..4 {
+                sims.push((a, b, cosine(&v[a as usize], &v[b as usize])));
+            }
+        }
+        let apart = vec![vec![0, 1], vec![2, 3]];
+        assert_eq!(dated_linkage(v.clone(), &sims, 0.05, &[], None, 0.3), apart);
+        assert_eq!(
+            dated_linkage(v.clone(), &sims, 0.05, &[], None, 0.0),
+            vec![vec![0, 1, 2, 3]]
+        );
+        // A single article is never refused: it joins the group it is closest to.
+        let three = vec![v[0].clone(), v[1].clone(), v[2].clone()];
+        sims.retain(|p| p.1 < 3);
+        assert_eq!(dated_linkage(three, &sims, 0.05, &[], None, 0.3), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
     fn far_apart_dates_need_more_similarity() {
         // 0 and 1 at cosine 0.8; 2 shares nothing.
         let v = vec![unit(&[1.0, 0.75]), unit(&[1.0, 0.0]), unit(&[0.0, 0.0, 1.0])];
@@ -1151,13 +1228,13 @@ mod tests {
         let days = [Some(0), Some(120), None];
         let together = vec![vec![0, 1], vec![2]];
         let apart = vec![vec![0], vec![1], vec![2]];
-        assert_eq!(dated_linkage(v.clone(), &sims, 0.5, &days, None), together);
+        assert_eq!(dated_linkage(v.clone(), &sims, 0.5, &days, None, 0.0), together);
         // 120 days apart at scale 120: 0.8 / 2 = 0.4 < 0.5.
-        assert_eq!(dated_linkage(v.clone(), &sims, 0.5, &days, Some(120.0)), apart);
-        assert_eq!(dated_linkage(v.clone(), &sims, 0.39, &days, Some(120.0)), together);
+        assert_eq!(dated_linkage(v.clone(), &sims, 0.5, &days, Some(120.0), 0.0), apart);
+        assert_eq!(dated_linkage(v.clone(), &sims, 0.39, &days, Some(120.0), 0.0), together);
         // An undated side is not penalised.
         assert_eq!(
-            dated_linkage(v.clone(), &sims, 0.5, &[Some(0), None, None], Some(120.0)),
+            dated_linkage(v.clone(), &sims, 0.5, &[Some(0), None, None], Some(120.0), 0.0),
             together
         );
     }
@@ -1208,20 +1285,31 @@ mod tests {
 
     /// The obvious quadratic algorithm: score every pair of clusters by the mean cosine of their
     /// members and merge the best pair, until none reaches the threshold.
-    fn naive_linkage(vecs: &[Vector], threshold: f64) -> Vec<Vec<u32>> {
+    /// With `cohesion` > 0, a pair of clusters of two or more whose mean is below `cohesion`
+    /// times the lower of their mean within-cluster cosines is skipped.
+    fn naive_linkage(vecs: &[Vector], threshold: f64, cohesion: f64) -> Vec<Vec<u32>> {
         let mut clusters: Vec<Vec<u32>> = (0..vecs.len() as u32).map(|i| vec![i]).collect();
+        let mean_of = |p: &[u32], q: &[u32], same: bool| {
+            let (mut d, mut pairs) = (0.0, 0.0);
+            for (i, &x) in p.iter().enumerate() {
+                for &y in if same { &q[i + 1..] } else { q } {
+                    d += cosine(&vecs[x as usize], &vecs[y as usize]) as f64;
+                    pairs += 1.0;
+                }
+            }
+            d / pairs
+        };
         loop {
             let mut best: Option<(f64, usize, usize)> = None;
             for i in 0..clusters.len() {
                 for j in i + 1..clusters.len() {
-                    let mut d = 0.0;
-                    for &x in &clusters[i] {
-                        for &y in &clusters[j] {
-                            d += cosine(&vecs[x as usize], &vecs[y as usize]) as f64;
-                        }
-                    }
-                    let mean = d / (clusters[i].len() * clusters[j].len()) as f64;
-                    if mean > 0.0 && mean >= threshold && best.is_none_or(|b| mean > b.0) {
+                    let (p, q) = (&clusters[i], &clusters[j]);
+                    let mean = mean_of(p, q, false);
+                    let refused = cohesion > 0.0
+                        && p.len() >= 2
+                        && q.len() >= 2
+                        && mean < cohesion * mean_of(p, p, true).min(mean_of(q, q, true));
+                    if !refused && mean > 0.0 && mean >= threshold && best.is_none_or(|b| mean > b.0) {
                         best = Some((mean, i, j));
                     }
                 }
@@ -1343,6 +1431,7 @@ mod tests {
             // Half the weights 0, the rest distinct enough that no two merges tie.
             weights in proptest::collection::vec(proptest::collection::vec(0u32..2000, 6), 2..16),
             threshold in 0.0f64..0.6,
+            cohesion in proptest::prop_oneof![proptest::strategy::Just(0.0f64), 0.0f64..1.0],
         ) {
             let vecs: Vec<Vector> = weights
                 .iter()
@@ -1358,8 +1447,8 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(
-                average_linkage(vecs.clone(), &sims, threshold),
-                naive_linkage(&vecs, threshold)
+                dated_linkage(vecs.clone(), &sims, threshold, &[], None, cohesion),
+                naive_linkage(&vecs, threshold, cohesion)
             );
         }
     }
@@ -1375,6 +1464,7 @@ mod tests {
             keep in proptest::collection::vec(proptest::bool::ANY, 800),
             days in proptest::collection::vec(0i64..400, 40),
             threshold in 0.0f64..0.3,
+            cohesion in proptest::prop_oneof![proptest::strategy::Just(0.0f64), 0.0f64..1.0],
         ) {
             let vecs: Vec<Vector> = vecs
                 .into_iter()
@@ -1393,7 +1483,7 @@ mod tests {
                 }
             }
             let days: Vec<Option<i64>> = days.iter().take(vecs.len()).map(|&d| Some(d)).collect();
-            let clusters = dated_linkage(vecs.clone(), &sims, threshold, &days, Some(60.0));
+            let clusters = dated_linkage(vecs.clone(), &sims, threshold, &days, Some(60.0), cohesion);
             proptest::prop_assert_eq!(clusters.iter().map(Vec::len).sum::<usize>(), vecs.len());
         }
     }
