@@ -31,6 +31,22 @@ def test_the_same_report_as_the_command_line(storydup_bin):
     assert storydup.stories(seed_table()) == json.loads(p.stdout)
 
 
+def test_options_reach_the_core_as_the_command_line_passes_them(storydup_bin):
+    # The report echoes its params, so equal reports mean each option arrived under its own name.
+    cli = ["--relative-threshold", "5", "--cohesion", "0", "--smoothing", "0.25", "--date-scale", "60", "--date-window", "30"]
+    p = subprocess.run([storydup_bin, "-q", "stories", str(SEEDS), "-f", "json", *cli], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    report = storydup.stories(seed_table(), relative_threshold=5, cohesion=0, smoothing=0.25, date_scale=60, date_window=30)
+    assert report["params"] == {
+        "relative_threshold": 5.0,
+        "smoothing": 0.25,
+        "date_window_days": 30,
+        "date_scale_days": 60.0,
+        "cohesion": 0.0,
+    }
+    assert report == json.loads(p.stdout)
+
+
 def test_optional_columns_and_row_ids():
     table = seed_table()
     with_titles = table.append_column("title", pa.array(["A title shared by all five"] * 5)).drop_columns(["id"])
