@@ -869,8 +869,8 @@ pub fn dated_linkage(
     let mut links: Vec<AHashSet<u32>> = links.into_iter().map(|l| l.into_iter().collect()).collect();
     // Singletons' scores, independent of one another (a singleton's sum is its vector).
     let cosines = pair_cosines(&vecs, sims, |&(a, b, _)| (a, b));
-    // Per cluster: the dot products of all its member pairs, each pair once, and its size's
-    // pairs, for its mean within-cluster cosine (the cohesion rule).
+    // Per cluster: the sum of its member pairs' cosines, each pair once, for the cohesion rule's
+    // mean within-cluster cosine (that sum over size · (size - 1) / 2).
     let mut inside = vec![0.0f64; n];
     // Per cluster: the linked clusters the cohesion rule kept it apart from, and the score
     // their pair was queued at: queued again when it grows.
