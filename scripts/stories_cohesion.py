@@ -4,7 +4,7 @@ labelled dev corpora, their word-bag versions and their halves by event (the set
 scripts/stories_eval.py; the data kit is read in place, never copied), then leave one corpus out:
 the pair of settings chosen on one dev corpus (its best B³ F1) scored on the other.
 
-  python3 scripts/stories_cohesion.py [--bin target/release/storydup] [--data DIR]
+  python3 scripts/stories_cohesion.py [--bin target/release/storydup] [--data DIR | --shared DIR]
                                       [--cohesion 0,0.25,0.3,0.35] [--relative 3,3.5,4,4.5,5]
 
 --cohesion 0 turns the rule off (the defaults before it: relative threshold 5). Halves are the

@@ -384,8 +384,9 @@ pub struct StoriesArgs {
     /// 1 + D / this times the similarity to join (0: dates do not count).
     #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().date_scale_days, value_name = "DAYS")]
     pub date_scale: f64,
-    /// Two groups of two or more articles stay apart when their link is below this fraction of
-    /// the tighter-linked group's own mean similarity (two events of one topic); 0: off.
+    /// Two groups of two or more articles stay apart when their mean similarity is below this
+    /// fraction of the looser group's own (each much tighter than their link: two events of one
+    /// topic); 0: off.
     #[arg(long, default_value_t = storydup::stories::story::StoryParams::default().cohesion, value_name = "FRACTION")]
     pub cohesion: f64,
     /// What to do with a bad record.

@@ -103,6 +103,7 @@ def stories(
     smoothing: Optional[float] = None,
     date_window: Optional[int] = None,
     date_scale: Optional[float] = None,
+    cohesion: Optional[float] = None,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The report of `storydup stories -f json` as a dict: stories, syndication groups, variants.

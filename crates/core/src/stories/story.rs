@@ -20,7 +20,9 @@
 //! headlines and full articles alike (the best average-linkage cut is 0.025 on headlines and
 //! 0.125 on articles); a multiple of what random pairs of the same input score can, and it was
 //! chosen on one labelled corpus and checked on the other (results/2026-12-06-stories-clustering.md).
-//! Dates are soft evidence ([`StoryParams::date_scale_days`]): groups far apart in time need a
+//! Two groups that are each much tighter than the link between them stay apart
+//! ([`StoryParams::cohesion`]): two events of one topic, which a lower threshold would join
+//! (results/2026-12-08-stories-cohesion.md). Dates are soft evidence ([`StoryParams::date_scale_days`]): groups far apart in time need a
 //! higher mean cosine, never a hard window, so a long-running story still holds together.
 //! Articles of one syndication group always end in one story.
 
@@ -69,8 +71,8 @@ pub struct StoryParams {
     /// Two groups of articles are one story when the mean cosine of their article pairs is at
     /// least this many times the mean cosine of all pairs of the input ([`mean_similarity`]).
     /// Default 3.5, with [`StoryParams::cohesion`] at 0.3: within 0.001 of the best B³ F1 of both
-    /// dev corpora, and the best on halves of them by event; without the cohesion rule the best
-    /// multiple was 5 (results/2026-12-06-stories-clustering.md, 2026-12-08-stories-cohesion.md).
+    /// dev corpora, and the best UCI and word-bag halves by event among such settings; without the
+    /// cohesion rule the best multiple was 5 (results/2026-12-06-stories-clustering.md, 2026-12-08-stories-cohesion.md).
     pub relative_threshold: f64,
     /// Weight of the nearest partners' vectors blended into each article's ([`smooth`]); 0 turns
     /// smoothing off. Default 0.5.
@@ -80,16 +82,16 @@ pub struct StoryParams {
     /// Dates as soft evidence: two groups of articles whose mean dates are `d` days apart score
     /// their mean cosine divided by 1 + d / this (articles of one week barely change; events four
     /// months apart need twice the similarity); 0 turns it off. Default 120: on the dated dev
-    /// corpus (full articles) any value from 90 to 365 days gives the same B³ F1 (0.938, from
-    /// 0.928 without), the headlines' stories are each of one day, and undated input (word bags)
+    /// corpus (full articles) any value from 90 to 365 days gave the same B³ F1 at the previous
+    /// relative threshold 5 (0.938, from 0.928 without), the headlines' stories are each of one day, and undated input (word bags)
     /// is unchanged; results/2026-12-06-stories-dates.md.
     pub date_scale_days: f64,
     /// Two groups of at least two articles each stay apart when the mean cosine of their article
     /// pairs is below this fraction of the lower of their own mean within-group cosines: each
     /// is much tighter than the link between them, as two events of one topic are (two launches
     /// by one company, two Korea stories), while one loose story's pieces are not. Lets the
-    /// relative threshold gather more without merging such neighbours; 0 turns it off. Default
-    /// 0.3, with the relative threshold at 3.5; results/2026-12-08-stories-cohesion.md.
+    /// relative threshold gather more without merging such neighbours; 0 (or less) turns it off.
+    /// Default 0.3, with the relative threshold at 3.5; results/2026-12-08-stories-cohesion.md.
     pub cohesion: f64,
 }
 
@@ -653,9 +655,10 @@ impl Sums {
         let mut sum = self.grown[keep]
             .take()
             .unwrap_or_else(|| Sum::Sparse(self.base[keep].iter().map(|&(t, w)| (t, w as f64)).collect()));
-        // Past half the distinct terms a sparse sum (16 bytes a term) takes what the dense array
-        // does (8 bytes a term of the vocabulary); at an eighth, as before, a dense sum took up to
-        // four times its sparse size, and at 100,000 generated articles 279 of them were alive.
+        // A sparse sum takes 16 bytes a term; a dense one 8 a term of the vocabulary (about the
+        // distinct terms) and 4 a term it holds: past half the distinct terms the two are about
+        // even. Past an eighth, as before, a dense sum took up to five times its sparse size, and
+        // at 100,000 generated articles 279 of them were alive at the linkage's peak.
         let dense_at = (self.distinct / 2).max(2048);
         if let Sum::Sparse(m) = &sum {
             let incoming = self.grown[gone].as_ref().map_or(self.base[gone].len(), Sum::len);
@@ -957,11 +960,17 @@ pub fn dated_linkage(
             }
             continue;
         }
-        // Their dot product, exact at these versions (every score queued at them stored it).
+        // Their dot product, exact at these versions (every score queued at them stored it; a
+        // walk of the sums is the fallback that is never taken).
         let dot = match dots.get(&pair_key(m.a, m.b)) {
             Some(&(d, s)) if s == pair_stamp(a, version[a], b, version[b]) => d,
-            _ => full.dot(a, b),
+            _ => {
+                debug_assert!(false, "no dot product stored for a current pair");
+                full.dot(a, b)
+            }
         };
+        #[cfg(test)]
+        assert_near_walk(dot, full.dot(a, b));
         let mean_inside = |c: usize| inside[c] / (size[c] as f64 * (size[c] as f64 - 1.0) / 2.0);
         if cohesion > 0.0
             && size[a] >= 2
@@ -984,11 +993,11 @@ pub fn dated_linkage(
         // again when popped (its sum changed, and so may its mean and cohesion). The absorbed
         // cluster's are among its links, scored again below.
         refused[gone] = Vec::new();
-        for (c, score) in std::mem::take(&mut refused[keep]) {
-            if alive[c as usize] && c as usize != keep {
+        for (c, queued) in std::mem::take(&mut refused[keep]) {
+            if alive[c as usize] && c as usize != gone {
                 let (x, y) = (c.min(keep as u32), c.max(keep as u32));
                 heap.push(Merge {
-                    score,
+                    score: queued,
                     a: x,
                     b: y,
                     stamp: (u32::MAX, u32::MAX),
