@@ -26,9 +26,7 @@ HALVES = ["g5", "uci", "wb-g5", "wb-uci"]
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=str(se.ROOT / "target" / "release" / "storydup"))
-    ap.add_argument("--data")
-    ap.add_argument("--shared")
+    se.kit_args(ap)
     ap.add_argument("--cohesion", default="0,0.25,0.3,0.35")
     ap.add_argument("--relative", default="3,3.5,4,4.5,5")
     a = ap.parse_args()
@@ -45,8 +43,7 @@ def main():
                 extra = ["--relative-threshold", rel, "--cohesion", coh]
                 f = {}
                 for k, p in sets.items():
-                    _, _, text = se.run_stories(a.bin, p, extra)
-                    f[k] = se.eval_stories(a.bin, truths[k], text)["bcubed_f1"]
+                    f[k] = se.score(a.bin, a.bin, p, truths[k], extra)["bcubed_f1"]
                 grid[(coh, rel)] = f
                 half = lambda c: [f[k] for k in f if k.startswith(c + "/")]
                 print(
@@ -88,8 +85,7 @@ def subsets(bin_, data, samples=8):
                             f.write(json.dumps(r) + "\n")
                 truth = se.truth_file(p, td)
                 for extra, out in ((["--relative-threshold", "5", "--cohesion", "0"], old), ([], new)):
-                    _, _, text = se.run_stories(bin_, p, extra)
-                    out.append(se.eval_stories(bin_, truth, text)["bcubed_f1"])
+                    out.append(se.score(bin_, bin_, p, truth, extra)["bcubed_f1"])
             better = sum(n > o for o, n in zip(old, new))
             print(
                 f"| {name} | {k} of {len(events)} | {statistics.mean(old):.3f} / {min(old):.3f} "

@@ -17,9 +17,7 @@ import stories_eval as se  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default=str(se.ROOT / "target" / "release" / "storydup"))
-    ap.add_argument("--data")
-    ap.add_argument("--shared")
+    se.kit_args(ap)
     ap.add_argument("--scales", default="0,30,60,90,120,180,365,730")
     ap.add_argument("--relative", default="4,5")
     a = ap.parse_args()

@@ -146,6 +146,13 @@ def build_sets(data, td):
     return sets
 
 
+def kit_args(ap):
+    """The options every script over these sets takes: the build to score and where the kit is."""
+    ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "storydup"))
+    ap.add_argument("--data")
+    ap.add_argument("--shared")
+
+
 def run_stories(bin_, corpus, extra):
     with tempfile.TemporaryDirectory() as td:
         out = Path(td) / "report.json"
